@@ -1,0 +1,195 @@
+//! The auth scenario: how much the token check costs, and how close login
+//! comes to the hashing it cannot avoid.
+//!
+//! - `GET /api/v1/auth/me` (token verified, revocation checked, identity
+//!   signed and checked, user read) against `GET /health` (a bare route
+//!   behind the same gateway layers), alternated twice so drift hits both.
+//! - `POST /api/v1/auth/login` against raw argon2id hashing with the same
+//!   parameters on as many threads as the server hashes on.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bytes::Bytes;
+use http::Request;
+use http_body_util::{BodyExt, Full};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::load::{self, MakeRequest, Measured};
+use super::report::{self, OpReport, Ratio, Report};
+
+pub async fn run(addr: SocketAddr, duration: Duration, concurrency: usize) -> anyhow::Result<Report> {
+    let username = format!("bench_{:x}", rand::random::<u32>());
+    let password = "correct horse battery staple";
+    let token = signup(addr, &username, password).await?;
+    let host = addr.to_string();
+
+    let hello = get(&host, "/health", None);
+    let me = get(&host, "/api/v1/auth/me", Some(&token));
+    phase("warm-up", Duration::from_secs(2), concurrency, addr, me.clone()).await;
+
+    let mut hello_runs = Vec::new();
+    let mut me_runs = Vec::new();
+    for round in 1..=2 {
+        hello_runs.push(phase(&format!("bare route, round {round}"), duration, concurrency, addr, hello.clone()).await);
+        me_runs.push(phase(&format!("auth/me, round {round}"), duration, concurrency, addr, me.clone()).await);
+    }
+    let hello = best(hello_runs);
+    let me = best(me_runs);
+
+    let login_body = serde_json::to_vec(&serde_json::json!({ "identifier": username, "password": password }))?;
+    let login = post_json(&host, "/api/v1/auth/login", Bytes::from(login_body));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let logins = phase("login", duration, cores * 4, addr, login).await;
+    let hashing = raw_hashing(duration, cores).await?;
+
+    let hello_report = OpReport::from_measured("GET /health (bare route)", &hello);
+    let me_report = OpReport::from_measured("GET /api/v1/auth/me", &me);
+    let login_report = OpReport::from_measured("POST /api/v1/auth/login", &logins);
+    let hashing_report = OpReport::rate_only(
+        &format!("raw argon2id hash, {cores} threads"),
+        hashing.0,
+        hashing.1,
+    );
+    let ratios = vec![
+        Ratio {
+            name: "me / bare route".into(),
+            value: me_report.per_second / hello_report.per_second,
+            target: "≥ 0.50, and me ≥ 25,000 req/s".into(),
+        },
+        Ratio {
+            name: "login / raw argon2id".into(),
+            value: login_report.per_second / hashing_report.per_second,
+            target: "≥ 0.80".into(),
+        },
+    ];
+    Ok(Report {
+        scenario: "auth".into(),
+        machine: report::machine(),
+        command: String::new(),
+        operations: vec![hello_report, me_report, login_report, hashing_report],
+        ratios,
+    })
+}
+
+/// The better of several runs of one operation: noise only ever slows a run down.
+fn best(runs: Vec<Measured>) -> Measured {
+    runs.into_iter()
+        .max_by(|a, b| a.throughput().total_cmp(&b.throughput()))
+        .unwrap_or_else(|| unreachable!("every phase runs at least once"))
+}
+
+/// Runs one phase of load on a single core of its own (so the generator
+/// cannot take both cores from the server), with a progress bar.
+async fn phase(name: &str, duration: Duration, concurrency: usize, addr: SocketAddr, make: MakeRequest) -> Measured {
+    let bar = ProgressBar::new(duration.as_secs());
+    bar.set_style(
+        ProgressStyle::with_template("{msg:28} [{bar:30}] {pos}/{len} s")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(name.to_string());
+    let ticker = {
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                bar.inc(1);
+            }
+        })
+    };
+    let measured = tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot build the load runtime: {e}"));
+        runtime.block_on(load::run(addr, concurrency, duration, make))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the load generator failed: {e}"));
+    ticker.abort();
+    bar.finish_with_message(format!("{name}: {:.0}/s", measured.throughput()));
+    measured
+}
+
+/// Hashes per second with the server's argon2id parameters on `threads` threads.
+async fn raw_hashing(duration: Duration, threads: usize) -> anyhow::Result<(u64, f64)> {
+    let params = chorus_auth::AuthConfig::default().argon2_params()?;
+    let count = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let count = count.clone();
+            let params = params.clone();
+            tokio::task::spawn_blocking(move || {
+                use argon2::password_hash::{PasswordHasher, SaltString};
+                let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+                while Instant::now() < deadline {
+                    let salt = SaltString::generate();
+                    if argon.hash_password(b"correct horse battery staple", &salt).is_ok() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.context("a hashing thread failed")?;
+    }
+    Ok((count.load(Ordering::Relaxed), started.elapsed().as_secs_f64()))
+}
+
+fn get(host: &str, path: &'static str, token: Option<&str>) -> MakeRequest {
+    let host = host.to_string();
+    let auth = token.map(|t| format!("Bearer {t}"));
+    Arc::new(move |_, _| {
+        let mut request = Request::get(path).header(http::header::HOST, &host);
+        if let Some(auth) = &auth {
+            request = request.header(http::header::AUTHORIZATION, auth);
+        }
+        request
+            .body(Full::new(Bytes::new()))
+            .unwrap_or_else(|e| unreachable!("a valid request: {e}"))
+    })
+}
+
+fn post_json(host: &str, path: &'static str, body: Bytes) -> MakeRequest {
+    let host = host.to_string();
+    Arc::new(move |_, _| {
+        Request::post(path)
+            .header(http::header::HOST, &host)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(body.clone()))
+            .unwrap_or_else(|e| unreachable!("a valid request: {e}"))
+    })
+}
+
+async fn signup(addr: SocketAddr, username: &str, password: &str) -> anyhow::Result<String> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let body = serde_json::json!({
+        "username": username,
+        "email": format!("{username}@bench.example"),
+        "password": password,
+    });
+    let request = Request::post("/api/v1/auth/signup")
+        .header(http::header::HOST, addr.to_string())
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(serde_json::to_vec(&body)?)))?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    anyhow::ensure!(status.as_u16() == 201, "signup answered {status}: {}", String::from_utf8_lossy(&bytes));
+    let json: serde_json::Value = serde_json::from_slice(&bytes)?;
+    json["access_token"]
+        .as_str()
+        .map(String::from)
+        .context("signup gave no access_token")
+}

@@ -1,0 +1,86 @@
+//! The `chorus` command line.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::modules::{self, Module};
+
+#[derive(Parser)]
+#[command(name = "chorus", version, about = "Chorus, a social-network backend")]
+pub struct Cli {
+    /// Configuration file (default: ./chorus.toml if present).
+    #[arg(long, global = true, env = "CHORUS_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Every service in this process on embedded storage: nothing else to install.
+    Up,
+    /// The named services in this process, on the adapters the config names.
+    Serve {
+        /// Comma-separated modules: gateway, auth, or all.
+        #[arg(long, value_name = "MODULES")]
+        target: String,
+    },
+    /// Applies database migrations, then exits.
+    Migrate {
+        /// Comma-separated services (default: all).
+        #[arg(long, value_name = "MODULES", default_value = "all")]
+        target: String,
+    },
+    /// Prints the effective configuration, secrets redacted.
+    Config,
+    /// Load tests a running or freshly started Chorus.
+    Bench(crate::bench::BenchArgs),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Up => {
+            init_logs(&config);
+            config.resolve_secrets(true)?;
+            let running = modules::start(&config, Module::ALL).await?;
+            announce(&running);
+            running.run_until_signal().await
+        }
+        Command::Serve { target } => {
+            init_logs(&config);
+            let targets = Module::parse_list(&target)?;
+            config.resolve_secrets(false)?;
+            let running = modules::start(&config, &targets).await?;
+            announce(&running);
+            running.run_until_signal().await
+        }
+        Command::Migrate { target } => {
+            init_logs(&config);
+            config.resolve_secrets(true)?;
+            modules::migrate(&config, &Module::parse_list(&target)?).await
+        }
+        Command::Config => {
+            print!("{}", config.to_redacted_toml()?);
+            Ok(())
+        }
+        Command::Bench(args) => crate::bench::run(args).await,
+    }
+}
+
+fn init_logs(config: &Config) {
+    chorus_telemetry::init_logs(config.log.format, &config.log.filter);
+}
+
+/// Tells the operator (and test harnesses reading stdout) where to connect.
+fn announce(running: &modules::Running) {
+    let mut out = std::io::stdout().lock();
+    for (name, addr) in &running.addresses {
+        let _ = writeln!(out, "chorus {name} listening on http://{addr}");
+    }
+    let _ = out.flush();
+}

@@ -1,0 +1,216 @@
+//! Configuration: defaults, then `chorus.toml` (or the file `--config` names),
+//! then `CHORUS_*` environment variables, where `__` separates sections:
+//! `CHORUS_LISTEN`, `CHORUS_INFRA__STORE_URL`, `CHORUS_GATEWAY__UPSTREAMS`…
+//!
+//! A wrong or missing setting stops the start with a message that names it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chorus_auth::AuthConfig;
+use chorus_core::Secret;
+use chorus_gateway::GatewayConfig;
+use chorus_ports::InfraConfig;
+use chorus_telemetry::LogFormat;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the public listener (the gateway; everything in `chorus up`) listens.
+    pub listen: String,
+    /// Where embedded adapters keep their files (SQLite databases, secrets).
+    pub data_dir: PathBuf,
+    /// Tells instances apart in generated ids (0–1023); random when unset.
+    pub node_id: Option<u16>,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    pub log: LogConfig,
+    pub security: SecurityConfig,
+    pub infra: InfraConfig,
+    pub gateway: GatewayConfig,
+    pub auth: AuthConfig,
+    /// Where each service listens when it runs without the gateway in its
+    /// process (`chorus serve --target auth`): `[services.auth] listen = "…"`.
+    pub services: BTreeMap<String, ServiceConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// `tracing` filter directives, e.g. `info,chorus_gateway=debug`.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Signs access tokens. `chorus up` generates one under the data folder when unset.
+    pub jwt_secret: Secret,
+    /// Signs the identity header the gateway passes to services.
+    pub internal_key: Secret,
+    /// Lifetime of an access token, in seconds.
+    pub access_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceConfig {
+    pub listen: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            node_id: None,
+            shutdown_grace_secs: 20,
+            log: LogConfig::default(),
+            security: SecurityConfig {
+                access_ttl_secs: 900,
+                ..SecurityConfig::default()
+            },
+            infra: InfraConfig::default(),
+            gateway: GatewayConfig::default(),
+            auth: AuthConfig::default(),
+            services: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Top-level settings an environment variable may set. Other `CHORUS_*`
+/// variables (test switches, say) are not settings and are left alone.
+const SECTIONS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "node_id",
+    "shutdown_grace_secs",
+    "log",
+    "security",
+    "infra",
+    "gateway",
+    "auth",
+    "services",
+];
+
+impl Config {
+    /// Loads defaults, then the file (`chorus.toml` unless told; a missing
+    /// default file is fine, a missing named file is not), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => figment = figment.merge(Toml::file_exact("chorus.toml")),
+        }
+        let env = Env::prefixed("CHORUS_")
+            .split("__")
+            .filter(|key| SECTIONS.contains(&key.as_str().split('.').next().unwrap_or("")));
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|error| anyhow::anyhow!(describe(error)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.listen.trim().is_empty(), "setting listen is empty");
+        anyhow::ensure!(
+            self.listen.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()),
+            "setting listen = {:?} must be host:port, e.g. 127.0.0.1:8080",
+            self.listen
+        );
+        if let Some(node) = self.node_id {
+            anyhow::ensure!(node < 1024, "setting node_id = {node} must be 0 to 1023");
+        }
+        anyhow::ensure!(
+            self.security.access_ttl_secs >= 30,
+            "setting security.access_ttl_secs = {} is too short (at least 30)",
+            self.security.access_ttl_secs
+        );
+        self.infra.validate()?;
+        Ok(())
+    }
+
+    /// Fills missing secrets: `chorus up` keeps generated ones under the data
+    /// folder so tokens survive a restart; `chorus serve` refuses to guess,
+    /// since every process of a deployment must share them.
+    pub fn resolve_secrets(&mut self, generate: bool) -> anyhow::Result<()> {
+        let missing = |s: &Secret| s.is_empty();
+        if !missing(&self.security.jwt_secret) && !missing(&self.security.internal_key) {
+            return Ok(());
+        }
+        if !generate {
+            let name = if missing(&self.security.jwt_secret) {
+                "security.jwt_secret (CHORUS_SECURITY__JWT_SECRET)"
+            } else {
+                "security.internal_key (CHORUS_SECURITY__INTERNAL_KEY)"
+            };
+            anyhow::bail!(
+                "setting {name} is missing: every process of a deployment must share it"
+            );
+        }
+        let stored = crate::secrets::load_or_create(&self.data_dir)?;
+        if missing(&self.security.jwt_secret) {
+            self.security.jwt_secret = stored.jwt_secret;
+        }
+        if missing(&self.security.internal_key) {
+            self.security.internal_key = stored.internal_key;
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, secrets and URL passwords masked.
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        let mut value = toml::Value::try_from(self).context("rendering the configuration")?;
+        mask_url_passwords(&mut value);
+        toml::to_string_pretty(&value).context("rendering the configuration")
+    }
+}
+
+fn mask_url_passwords(value: &mut toml::Value) {
+    match value {
+        toml::Value::String(text) => *text = chorus_ports::store::redact(text),
+        toml::Value::Table(table) => table.values_mut().for_each(mask_url_passwords),
+        toml::Value::Array(items) => items.iter_mut().for_each(mask_url_passwords),
+        _ => {}
+    }
+}
+
+/// figment's errors, reworded to lead with the setting's name.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let setting = if e.path.is_empty() {
+                "configuration".to_string()
+            } else {
+                format!("setting {}", e.path.join("."))
+            };
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            format!("{setting}: {}{source}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,353 @@
+//! The module manager: which services run in this process, on what, and how
+//! they are reached.
+//!
+//! Like Grafana Loki's `-target`: `chorus up` is every module in one process
+//! behind one listener; `chorus serve --target gateway,auth` runs the named
+//! ones. A service in the gateway's process is called in process; one that is
+//! not is reached over HTTP at the upstream URLs the config lists. Without a
+//! gateway in the process, each service listens on its own address.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use chorus_core::token::TokenKeys;
+use chorus_core::{IdGenerator, IdentityKey};
+use chorus_gateway::{Backend, GatewayDeps, Upstream};
+use chorus_ports::{Infra, ServiceContext, Subscription};
+use chorus_telemetry::Readiness;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Module {
+    Gateway,
+    Auth,
+}
+
+impl Module {
+    /// Every module, in start order (dependencies first).
+    pub const ALL: &[Module] = &[Module::Auth, Module::Gateway];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Module::Gateway => "gateway",
+            Module::Auth => chorus_auth::NAME,
+        }
+    }
+
+    /// `gateway,auth` → modules; `all` → every module.
+    pub fn parse_list(list: &str) -> anyhow::Result<Vec<Module>> {
+        let mut modules = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if name == "all" {
+                modules.extend_from_slice(Module::ALL);
+                continue;
+            }
+            let module = Module::ALL
+                .iter()
+                .copied()
+                .find(|m| m.name() == name)
+                .with_context(|| {
+                    let known: Vec<&str> = Module::ALL.iter().map(|m| m.name()).collect();
+                    format!("unknown target {name:?}: choose from all, {}", known.join(", "))
+                })?;
+            modules.push(module);
+        }
+        anyhow::ensure!(!modules.is_empty(), "--target names no module");
+        modules.sort();
+        modules.dedup();
+        Ok(modules)
+    }
+
+    fn is_service(self) -> bool {
+        self != Module::Gateway
+    }
+}
+
+/// What every service tells the gateway about itself, whether or not it runs here.
+struct ServiceInfo {
+    module: Module,
+    openapi: fn() -> utoipa::openapi::OpenApi,
+    /// Routes outside the OpenAPI document (GraphQL, Socket.IO…).
+    extra_paths: &'static [&'static str],
+    /// What it consumes from the event bus.
+    subscriptions: fn() -> Vec<Subscription>,
+}
+
+const SERVICES: &[ServiceInfo] = &[ServiceInfo {
+    module: Module::Auth,
+    openapi: chorus_auth::openapi,
+    extra_paths: &[],
+    subscriptions: Vec::new,
+}];
+
+/// A service started in this process.
+struct Started {
+    module: Module,
+    router: Router,
+    readiness: Readiness,
+}
+
+/// A running Chorus process.
+pub struct Running {
+    /// Where each listener ended up (`gateway`, or the service's name).
+    pub addresses: BTreeMap<&'static str, SocketAddr>,
+    http_shutdown: CancellationToken,
+    servers: JoinSet<anyhow::Result<()>>,
+    context: ServiceContext,
+    grace: Duration,
+}
+
+/// Builds what every service of this process shares.
+pub async fn context(config: &Config) -> anyhow::Result<ServiceContext> {
+    let infra = Infra::connect(&config.infra).await?;
+    let ids = match config.node_id {
+        Some(node) => IdGenerator::new(node),
+        None => IdGenerator::with_random_node(),
+    };
+    Ok(ServiceContext {
+        infra,
+        infra_config: config.infra.clone(),
+        data_dir: config.data_dir.clone(),
+        ids: Arc::new(ids),
+        identity_key: IdentityKey::new(&config.security.internal_key),
+        token_keys: TokenKeys::new(&config.security.jwt_secret),
+        access_ttl: Duration::from_secs(config.security.access_ttl_secs),
+        shutdown: CancellationToken::new(),
+        tasks: TaskTracker::new(),
+    })
+}
+
+/// Starts `modules` and their listeners; returns once they accept connections.
+pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Running> {
+    let context = context(config).await?;
+    // Every queue exists before anything publishes, so no event is dropped
+    // for want of a consumer that has not started yet.
+    for service in SERVICES {
+        for subscription in (service.subscriptions)() {
+            context.infra.bus.declare(&subscription).await?;
+        }
+    }
+
+    let mut started = Vec::new();
+    for &module in modules.iter().filter(|m| m.is_service()) {
+        started.push(start_service(module, config, &context).await?);
+    }
+
+    let infra_readiness = infra_readiness(&context);
+    let http_shutdown = CancellationToken::new();
+    let mut servers = JoinSet::new();
+    let mut addresses = BTreeMap::new();
+
+    if modules.contains(&Module::Gateway) {
+        let mut readiness = infra_readiness;
+        let mut upstreams = Vec::new();
+        for service in SERVICES {
+            let name = service.module.name();
+            let backend = match started.iter().position(|s| s.module == service.module) {
+                Some(index) => {
+                    let local = started.swap_remove(index);
+                    readiness = readiness.merge(local.readiness);
+                    Backend::InProcess(local.router)
+                }
+                None => Backend::Remote(
+                    config
+                        .gateway
+                        .upstreams
+                        .get(name)
+                        .filter(|urls| !urls.is_empty())
+                        .cloned()
+                        .with_context(|| {
+                            format!("setting gateway.upstreams.{name} is missing: the gateway needs the URLs of the {name} service's instances")
+                        })?,
+                ),
+            };
+            upstreams.push(Upstream {
+                service: name.to_string(),
+                openapi: (service.openapi)(),
+                extra_paths: service.extra_paths.iter().map(|p| p.to_string()).collect(),
+                backend,
+            });
+        }
+        let deps = GatewayDeps {
+            token_keys: context.token_keys.clone(),
+            identity_key: context.identity_key.clone(),
+            cache: context.infra.cache.clone(),
+            readiness,
+            shutdown: context.shutdown.clone(),
+        };
+        let router = chorus_gateway::router(&config.gateway, deps, upstreams)?;
+        let addr = serve(&config.listen, "listen", router, &http_shutdown, &mut servers).await?;
+        addresses.insert("gateway", addr);
+    }
+
+    // Services not behind a gateway in this process listen on their own.
+    for service in started {
+        let name = service.module.name();
+        let listen = config
+            .services
+            .get(name)
+            .and_then(|s| s.listen.clone())
+            .with_context(|| {
+                format!("setting services.{name}.listen is missing: where should the {name} service listen?")
+            })?;
+        let router = standalone_router(service.router, infra_readiness.clone().merge(service.readiness));
+        let setting = format!("services.{name}.listen");
+        let addr = serve(&listen, &setting, router, &http_shutdown, &mut servers).await?;
+        addresses.insert(name, addr);
+    }
+
+    Ok(Running {
+        addresses,
+        http_shutdown,
+        servers,
+        context,
+        grace: Duration::from_secs(config.shutdown_grace_secs),
+    })
+}
+
+async fn start_service(module: Module, config: &Config, context: &ServiceContext) -> anyhow::Result<Started> {
+    match module {
+        Module::Auth => {
+            let auth = chorus_auth::AuthService::start(context, config.auth.clone())
+                .await
+                .context("starting the auth service")?;
+            Ok(Started {
+                module,
+                router: auth.router(),
+                readiness: auth.readiness(),
+            })
+        }
+        Module::Gateway => unreachable!("the gateway is not a service"),
+    }
+}
+
+/// Applies every targeted service's migrations, then returns.
+pub async fn migrate(config: &Config, modules: &[Module]) -> anyhow::Result<()> {
+    let context = context(config).await?;
+    for &module in modules.iter().filter(|m| m.is_service()) {
+        match module {
+            Module::Auth => chorus_auth::AuthService::migrate(&context).await?,
+            Module::Gateway => {}
+        }
+        println!("migrated {}", module.name());
+    }
+    context.infra.bus.close().await;
+    Ok(())
+}
+
+fn infra_readiness(context: &ServiceContext) -> Readiness {
+    let cache = context.infra.cache.clone();
+    let pubsub = context.infra.pubsub.clone();
+    let bus = context.infra.bus.clone();
+    Readiness::new()
+        .check("cache", move || {
+            let cache = cache.clone();
+            Box::pin(async move { cache.ping().await })
+        })
+        .check("pubsub", move || {
+            let pubsub = pubsub.clone();
+            Box::pin(async move { pubsub.ping().await })
+        })
+        .check("bus", move || {
+            let bus = bus.clone();
+            Box::pin(async move { bus.ping().await })
+        })
+}
+
+/// A service on its own listener: its routes, the operational routes, metrics,
+/// and JSON answers for unknown routes.
+fn standalone_router(router: Router, readiness: Readiness) -> Router {
+    router
+        .merge(chorus_telemetry::ops_router(readiness))
+        .fallback(|| async { chorus_core::ApiError::not_found("no such route") })
+        .layer(axum::middleware::from_fn(chorus_telemetry::metrics::track_http))
+}
+
+async fn serve(
+    listen: &str,
+    setting: &str,
+    router: Router,
+    shutdown: &CancellationToken,
+    servers: &mut JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("setting {setting} = {listen:?}: cannot listen there"))?;
+    let addr = listener.local_addr()?;
+    let shutdown = shutdown.clone();
+    servers.spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
+            .context("serving HTTP")
+    });
+    Ok(addr)
+}
+
+impl Running {
+    /// Runs until SIGTERM or Ctrl-C (or a listener fails), then shuts down.
+    pub async fn run_until_signal(mut self) -> anyhow::Result<()> {
+        let failure = tokio::select! {
+            _ = shutdown_signal() => None,
+            Some(result) = self.servers.join_next() => Some(result),
+        };
+        self.shutdown().await;
+        match failure {
+            Some(Ok(Ok(()))) | None => Ok(()),
+            Some(Ok(Err(error))) => Err(error),
+            Some(Err(error)) => Err(error.into()),
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish (within the grace
+    /// period), then stops background work: relays make a last pass, so
+    /// events committed by those requests go out now rather than at the next start.
+    pub async fn shutdown(mut self) {
+        tracing::info!("shutting down");
+        self.http_shutdown.cancel();
+        let drained = tokio::time::timeout(self.grace, async {
+            while self.servers.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("in-flight requests did not finish within the grace period");
+            self.servers.abort_all();
+        }
+        self.context.shutdown.cancel();
+        self.context.tasks.close();
+        if tokio::time::timeout(self.grace, self.context.tasks.wait()).await.is_err() {
+            tracing::warn!("background tasks did not stop within the grace period");
+        }
+        self.context.infra.bus.close().await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

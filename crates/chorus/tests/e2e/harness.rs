@@ -1,0 +1,189 @@
+//! Starts real Chorus processes for the tests: `chorus up` in a fresh
+//! temporary folder (as a newcomer would), or a distributed deployment of the
+//! gateway and auth as separate processes on PostgreSQL, Redis and RabbitMQ.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use chorus_core::Secret;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub const JWT_SECRET: &str = "e2e-jwt-secret-for-tests-only";
+pub const INTERNAL_KEY: &str = "e2e-internal-key-for-tests-only";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Embedded,
+    Distributed,
+}
+
+pub struct Chorus {
+    pub mode: Mode,
+    /// The public base URL: the gateway.
+    pub base: String,
+    /// The auth service's own address in distributed mode (to go around the gateway).
+    pub auth_direct: Option<String>,
+    pub dir: PathBuf,
+    /// The RabbitMQ/Redis/PostgreSQL namespace of a distributed deployment.
+    pub namespace: Option<String>,
+    processes: Vec<Child>,
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_chorus")
+}
+
+pub fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chorus-e2e-{label}-{:x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+impl Chorus {
+    /// A deployment in `mode`, or `None` when its servers are unreachable
+    /// (a distributed run needs PostgreSQL, Redis and RabbitMQ).
+    pub async fn start(mode: Mode) -> Option<Self> {
+        match mode {
+            Mode::Embedded => Some(Self::embedded().await),
+            Mode::Distributed => Self::distributed().await,
+        }
+    }
+
+    /// `chorus up` in a new temporary folder, listening where `CHORUS_LISTEN` says.
+    pub async fn embedded() -> Self {
+        let dir = temp_dir("up");
+        Self::embedded_in(dir, "127.0.0.1:0").await
+    }
+
+    pub async fn embedded_in(dir: PathBuf, listen: &str) -> Self {
+        let mut child = spawn(&dir, &["up"], &[("CHORUS_LISTEN", listen)]);
+        let base = wait_for_listener(&mut child, "gateway").await;
+        Self {
+            mode: Mode::Embedded,
+            base,
+            auth_direct: None,
+            dir,
+            namespace: None,
+            processes: vec![child],
+        }
+    }
+
+    /// Gateway and auth as two processes on the real servers.
+    pub async fn distributed() -> Option<Self> {
+        let postgres = chorus_testkit::postgres_url()?;
+        let redis = chorus_testkit::redis_url()?;
+        let amqp = chorus_testkit::amqp_url()?;
+        let namespace = chorus_testkit::unique_namespace("e2e");
+        let dir = temp_dir("serve");
+        let infra = format!(
+            "[infra]\nstore_url = \"{postgres}\"\ncache_url = \"{redis}\"\npubsub_url = \"{redis}\"\nbus_url = \"{amqp}\"\nnamespace = \"{namespace}\"\n\n[security]\njwt_secret = \"{JWT_SECRET}\"\ninternal_key = \"{INTERNAL_KEY}\"\n"
+        );
+        let auth_config = dir.join("auth.toml");
+        std::fs::write(
+            &auth_config,
+            format!("{infra}\n[services.auth]\nlisten = \"127.0.0.1:0\"\n"),
+        )
+        .expect("auth config");
+        let mut auth = spawn(&dir, &["serve", "--target", "auth", "--config", path(&auth_config)], &[]);
+        let auth_url = wait_for_listener(&mut auth, "auth").await;
+
+        let gateway_config = dir.join("gateway.toml");
+        std::fs::write(
+            &gateway_config,
+            format!("listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\n"),
+        )
+        .expect("gateway config");
+        let mut gateway = spawn(&dir, &["serve", "--target", "gateway", "--config", path(&gateway_config)], &[]);
+        let base = wait_for_listener(&mut gateway, "gateway").await;
+        Some(Self {
+            mode: Mode::Distributed,
+            base,
+            auth_direct: Some(auth_url),
+            dir,
+            namespace: Some(namespace),
+            processes: vec![gateway, auth],
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The secret access tokens are signed with (to forge expired or tampered ones).
+    pub fn jwt_secret(&self) -> Secret {
+        match self.mode {
+            Mode::Distributed => Secret::new(JWT_SECRET),
+            Mode::Embedded => {
+                let text = std::fs::read_to_string(self.dir.join("data/secrets.json")).expect("secrets.json");
+                let json: serde_json::Value = serde_json::from_str(&text).expect("secrets json");
+                Secret::new(json["jwt_secret"].as_str().expect("jwt_secret"))
+            }
+        }
+    }
+
+    /// Sends SIGTERM to every process and returns their exit statuses.
+    pub async fn terminate(mut self) -> Vec<std::process::ExitStatus> {
+        let mut statuses = Vec::new();
+        for child in &mut self.processes {
+            if let Some(pid) = child.id() {
+                let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            }
+            let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+                .await
+                .expect("exits within 30 s after SIGTERM")
+                .expect("exit status");
+            statuses.push(status);
+        }
+        statuses
+    }
+
+    /// Kills every process at once, as a crash would.
+    pub async fn crash(mut self) -> PathBuf {
+        for child in &mut self.processes {
+            let _ = child.kill().await;
+        }
+        self.dir.clone()
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
+    let mut command = Command::new(binary());
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("CHORUS_LOG__FILTER", std::env::var("TEST_LOG").map(|_| "debug").unwrap_or("warn"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.spawn().expect("chorus starts")
+}
+
+/// Reads the process's stdout until it says where `name` listens.
+async fn wait_for_listener(child: &mut Child, name: &str) -> String {
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let prefix = format!("chorus {name} listening on ");
+    let found = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix(&prefix) {
+                return Some(url.to_string());
+            }
+        }
+        None
+    })
+    .await
+    .expect("chorus starts listening within 60 s")
+    .unwrap_or_else(|| panic!("chorus exited before {name} listened"));
+    // Keep draining stdout so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    found
+}

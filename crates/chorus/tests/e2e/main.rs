@@ -1,0 +1,43 @@
+//! End-to-end tests: the real `chorus` binary, started as a newcomer or an
+//! operator would, driven over real HTTP. Every scenario in `auth` and
+//! `bad_input` runs twice: on `chorus up`, and on the gateway and auth as
+//! separate processes on PostgreSQL, Redis and RabbitMQ (skipped, and said
+//! so, when those are unreachable, unless `CHORUS_REQUIRE_SERVERS=1`).
+
+mod auth;
+mod bad_input;
+mod client;
+mod distributed;
+mod harness;
+mod operations;
+
+/// Declares one `#[tokio::test]` per mode for each scenario `fn(&Chorus)`.
+#[macro_export]
+macro_rules! in_both_modes {
+    ($($scenario:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    chorus_testkit::init_test_logs();
+                    let app = $crate::harness::Chorus::start($crate::harness::Mode::Embedded)
+                        .await
+                        .expect("embedded mode needs nothing");
+                    super::$scenario(&app).await;
+                }
+            )*
+        }
+        mod distributed {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    chorus_testkit::init_test_logs();
+                    let Some(app) = $crate::harness::Chorus::start($crate::harness::Mode::Distributed).await else {
+                        return;
+                    };
+                    super::$scenario(&app).await;
+                }
+            )*
+        }
+    };
+}

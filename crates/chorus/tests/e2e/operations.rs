@@ -1,0 +1,151 @@
+//! Running Chorus: where it listens, what it reports, how it starts, stops
+//! and recovers.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::client::Api;
+use crate::harness::{Chorus, binary, temp_dir};
+
+crate::in_both_modes!(
+    health_ready_and_metrics_answer,
+    the_openapi_document_lists_every_auth_route,
+);
+
+async fn health_ready_and_metrics_answer(app: &Chorus) {
+    let api = Api::new(&app.base);
+    assert_eq!(api.get("/health", None).await.status, StatusCode::OK);
+    let ready = api.get("/ready", None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+    api.get("/api/v1/auth/me", None).await;
+    let metrics = api.http.get(api.url("/metrics")).send().await.expect("metrics");
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.expect("text");
+    assert!(text.contains("chorus_http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/api/v1/auth/me\""), "per-route series: {text}");
+}
+
+async fn the_openapi_document_lists_every_auth_route(app: &Chorus) {
+    let api = Api::new(&app.base);
+    let answer = api.get("/api/v1/openapi.json", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let paths = answer.body["paths"].as_object().expect("paths");
+    for path in [
+        "/api/v1/auth/signup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/me",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
+    }
+}
+
+#[tokio::test]
+async fn chorus_up_listens_where_chorus_listen_says() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        probe.local_addr().expect("addr").port()
+    };
+    let app = Chorus::embedded_in(temp_dir("listen"), &format!("127.0.0.1:{port}")).await;
+    assert_eq!(app.base, format!("http://127.0.0.1:{port}"));
+    let answer = Api::new(&format!("http://127.0.0.1:{port}")).get("/health", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn chorus_up_keeps_its_data_in_the_folder_it_starts_from() {
+    let app = Chorus::embedded().await;
+    Api::new(&app.base).signup("dd").await;
+    assert!(app.dir.join("data/auth.db").exists(), "the default data folder is ./data");
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_cleanly() {
+    let app = Chorus::embedded().await;
+    for status in app.terminate().await {
+        assert!(status.success(), "exit status {status}");
+    }
+}
+
+#[tokio::test]
+async fn an_acknowledged_signup_survives_a_crash() {
+    let app = Chorus::embedded().await;
+    let session = Api::new(&app.base).signup("crash").await;
+    let dir = app.crash().await;
+
+    let restarted = Chorus::embedded_in(dir, "127.0.0.1:0").await;
+    let api = Api::new(&restarted.base);
+    let username = session.user["username"].as_str().expect("username");
+    let login = api.login(username, &session.password).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(api.me(&session.access_token).await.status, StatusCode::OK, "tokens survive a restart");
+}
+
+#[tokio::test]
+async fn a_logout_survives_a_restart() {
+    let app = Chorus::embedded().await;
+    let api = Api::new(&app.base);
+    let session = api.signup("relog").await;
+    assert_eq!(api.logout(&session.access_token).await.status, StatusCode::NO_CONTENT);
+    let dir = app.crash().await;
+
+    let restarted = Chorus::embedded_in(dir, "127.0.0.1:0").await;
+    let answer = Api::new(&restarted.base).me(&session.access_token).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "a revoked token stays revoked after a restart");
+}
+
+#[tokio::test]
+async fn chorus_config_prints_the_settings_with_secrets_redacted() {
+    let output = tokio::process::Command::new(binary())
+        .arg("config")
+        .current_dir(temp_dir("config"))
+        .env("CHORUS_SECURITY__JWT_SECRET", "do-not-print-me")
+        .env("CHORUS_INFRA__STORE_URL", "postgres://root:hunter2@127.0.0.1/test")
+        .output()
+        .await
+        .expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(text.contains("listen = \"127.0.0.1:8080\""), "{text}");
+    assert!(!text.contains("do-not-print-me"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[tokio::test]
+async fn a_wrong_setting_stops_the_start_and_names_the_setting() {
+    for (variable, value, setting) in [
+        ("CHORUS_NODE_ID", "abc", "node_id"),
+        ("CHORUS_INFRA__BUS_URL", "kafka://nowhere", "infra.bus_url"),
+        ("CHORUS_LISTEN", "nowhere", "listen"),
+    ] {
+        let output = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::process::Command::new(binary())
+                .arg("up")
+                .current_dir(temp_dir("badconf"))
+                .env(variable, value)
+                .output(),
+        )
+        .await
+        .expect("exits promptly")
+        .expect("runs");
+        assert!(!output.status.success(), "{variable}={value} must fail");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(setting), "{variable}={value}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn serve_without_shared_secrets_refuses_to_start() {
+    let output = tokio::process::Command::new(binary())
+        .args(["serve", "--target", "auth"])
+        .current_dir(temp_dir("nosecret"))
+        .output()
+        .await
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("security.jwt_secret"), "{stderr}");
+}

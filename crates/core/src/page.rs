@@ -1,0 +1,137 @@
+//! Cursor pagination: `?limit=&cursor=` in, `{"items": […], "next_cursor": …}` out.
+//!
+//! Cursors are opaque to clients: base64url of whatever position the service
+//! needs (usually the last id seen), so a service can change its position
+//! format without breaking anyone.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// The query parameters of a list route.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageRequest {
+    /// Items per page: 1 to 100, default 20.
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// The page size: default 20, at most 100; anything but a positive integer is refused.
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        match self.limit.as_deref() {
+            None | Some("") => Ok(DEFAULT_LIMIT),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(0) | Err(_) => Err(ApiError::invalid_field(
+                    "limit",
+                    "must be a whole number from 1 to 100",
+                )),
+                Ok(n) => Ok(n.min(u64::from(MAX_LIMIT)) as u32),
+            },
+        }
+    }
+
+    pub fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
+        match self.cursor.as_deref() {
+            None | Some("") => Ok(None),
+            Some(raw) => Cursor::decode(raw).map(Some),
+        }
+    }
+}
+
+/// A decoded position in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(pub String);
+
+impl Cursor {
+    pub fn encode(position: impl AsRef<str>) -> String {
+        URL_SAFE_NO_PAD.encode(position.as_ref())
+    }
+
+    pub fn decode(raw: &str) -> Result<Self, ApiError> {
+        let invalid = || ApiError::invalid_field("cursor", "not a cursor this list gave out");
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+        String::from_utf8(bytes).map(Cursor).map_err(|_| invalid())
+    }
+
+    /// The position as an integer (the common case: an id or a sequence).
+    pub fn as_i64(&self) -> Result<i64, ApiError> {
+        self.0
+            .parse()
+            .map_err(|_| ApiError::invalid_field("cursor", "not a cursor this list gave out"))
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` fetched rows: the extra row only
+    /// tells that there is more, and `position` makes the cursor from the last kept row.
+    pub fn from_overfetch(mut rows: Vec<T>, limit: u32, position: impl Fn(&T) -> String) -> Self {
+        let limit = limit as usize;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more {
+            rows.last().map(|last| Cursor::encode(position(last)))
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(limit: Option<&str>) -> PageRequest {
+        PageRequest {
+            limit: limit.map(String::from),
+            cursor: None,
+        }
+    }
+
+    #[test]
+    fn limit_defaults_to_twenty_and_caps_at_a_hundred() {
+        assert_eq!(request(None).limit().expect("ok"), 20);
+        assert_eq!(request(Some("5")).limit().expect("ok"), 5);
+        assert_eq!(request(Some("5000")).limit().expect("ok"), 100);
+    }
+
+    #[test]
+    fn a_limit_that_is_not_a_positive_number_is_refused() {
+        for bad in ["0", "-1", "ten", "1.5"] {
+            assert!(request(Some(bad)).limit().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_cursor_round_trips_and_garbage_is_refused() {
+        let raw = Cursor::encode("12345");
+        assert_eq!(Cursor::decode(&raw).expect("decodes").as_i64().expect("int"), 12345);
+        assert!(Cursor::decode("!!!").is_err());
+    }
+
+    #[test]
+    fn a_page_knows_whether_more_follows() {
+        let page = Page::from_overfetch(vec![1, 2, 3], 2, |n| n.to_string());
+        assert_eq!(page.items, vec![1, 2]);
+        assert_eq!(page.next_cursor, Some(Cursor::encode("2")));
+        let last = Page::from_overfetch(vec![1, 2], 2, |n| n.to_string());
+        assert_eq!(last.next_cursor, None);
+    }
+}

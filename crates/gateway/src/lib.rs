@@ -1,0 +1,178 @@
+//! The gateway: the one public entry of Chorus.
+//!
+//! [`router`] puts every service behind the same layers. Outermost first:
+//!
+//! 1. request id and a tracing span (`observe`),
+//! 2. per-route metrics (`chorus_telemetry::metrics::track_http`),
+//! 3. CORS (from [`GatewayConfig::cors_allowed_origins`]),
+//! 4. gzip of responses above 1 KiB (not images, SSE or gRPC),
+//! 5. the request timeout (504) and JSON for framework-made 405/413 (`errors`),
+//! 6. the request body limit (413),
+//!
+//! then, on service routes only, authentication (`auth`). A service runs
+//! in this process ([`Backend::InProcess`], `chorus up`) or as instances
+//! behind the reverse proxy ([`Backend::Remote`], `chorus serve`); both may mix.
+//! Every error the gateway itself answers uses the contract's error shape.
+
+mod auth;
+mod config;
+mod errors;
+mod observe;
+mod openapi;
+mod proxy;
+
+use std::collections::BTreeSet;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use chorus_core::IdentityKey;
+use chorus_core::token::TokenKeys;
+use chorus_ports::Cache;
+use chorus_telemetry::{Readiness, ops_router};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceBuilder;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use config::GatewayConfig;
+pub use openapi::openapi;
+
+use auth::Authenticator;
+use proxy::{Balancer, Proxy};
+
+/// Where a service's requests go.
+pub enum Backend {
+    /// The service's router, called in process (its routes carry full paths).
+    InProcess(Router),
+    /// Base URLs of the service's instances, e.g. `http://users-1:8080`.
+    Remote(Vec<String>),
+}
+
+/// One service behind the gateway.
+pub struct Upstream {
+    pub service: String,
+    /// The service's API; for a remote service, also the routes to proxy.
+    pub openapi: utoipa::openapi::OpenApi,
+    /// Routes the document does not list (e.g. `/graphql`), in axum syntax.
+    pub extra_paths: Vec<String>,
+    pub backend: Backend,
+}
+
+/// What the gateway gets from the process running it.
+pub struct GatewayDeps {
+    pub token_keys: TokenKeys,
+    pub identity_key: IdentityKey,
+    /// Holds the revoked sessions.
+    pub cache: Arc<dyn Cache>,
+    /// The process's checks; the gateway adds one per remote service.
+    pub readiness: Readiness,
+    /// Stops the upstream health checks.
+    pub shutdown: CancellationToken,
+}
+
+/// The public router: every upstream behind the gateway's layers, plus
+/// `/health`, `/ready`, `/metrics` and `/api/v1/openapi.json`.
+///
+/// With remote upstreams it starts their health checks, so it must be called
+/// inside a Tokio runtime. Fails on bad config or routes that collide.
+pub fn router(
+    config: &GatewayConfig,
+    deps: GatewayDeps,
+    upstreams: Vec<Upstream>,
+) -> anyhow::Result<Router> {
+    config.validate()?;
+    let cors = config.cors_layer()?;
+    let document = openapi::route(&openapi(&upstreams))?;
+    let GatewayDeps {
+        token_keys,
+        identity_key,
+        cache,
+        mut readiness,
+        shutdown,
+    } = deps;
+
+    let client = proxy::http_client(config.upstream_timeout().min(Duration::from_secs(2)));
+    let mut services = Router::new();
+    let mut balancers = Vec::new();
+    for upstream in upstreams {
+        let service = upstream.service;
+        let routes = match upstream.backend {
+            Backend::InProcess(router) => router,
+            Backend::Remote(urls) => {
+                let balancer = Arc::new(Balancer::new(&service, &urls)?);
+                readiness = readiness.check(
+                    format!("upstream:{service}"),
+                    proxy::readiness_check(Arc::clone(&balancer)),
+                );
+                balancers.push(Arc::clone(&balancer));
+                let paths: BTreeSet<&str> = upstream
+                    .openapi
+                    .paths
+                    .paths
+                    .keys()
+                    .chain(&upstream.extra_paths)
+                    .map(String::as_str)
+                    .collect();
+                let proxy = Proxy::new(client.clone(), balancer, config.upstream_timeout());
+                without_panic(|| proxy.routes(paths))
+                    .with_context(|| format!("routes of upstream {service:?}"))?
+            }
+        };
+        services = without_panic(|| services.merge(routes))
+            .with_context(|| format!("routes of upstream {service:?} collide with others"))?;
+    }
+    if !balancers.is_empty() {
+        let every = config.health_check_interval();
+        let timeout = every.min(config.upstream_timeout());
+        proxy::spawn_health_checks(client, balancers, every, timeout, shutdown)?;
+    }
+
+    let authenticator = Arc::new(Authenticator {
+        token_keys,
+        identity_key,
+        cache,
+    });
+    let services = services.layer(from_fn_with_state(authenticator, auth::authenticate));
+    let own = ops_router(readiness).merge(document);
+    let app = without_panic(|| own.merge(services))
+        .context("a service route collides with /health, /ready, /metrics or the OpenAPI route")?
+        .fallback(errors::not_found)
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn(observe::observe))
+                .layer(from_fn(chorus_telemetry::metrics::track_http))
+                .layer(cors)
+                .layer(CompressionLayer::new().compress_when(compressible()))
+                .layer(from_fn_with_state(config.request_timeout(), errors::edge))
+                .layer(RequestBodyLimitLayer::new(config.body_limit_bytes)),
+        );
+    Ok(app)
+}
+
+/// Small answers gain nothing from gzip; images are compressed already; SSE
+/// and gRPC must not be buffered by a compressor.
+fn compressible() -> impl Predicate {
+    SizeAbove::new(1024)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::GRPC)
+}
+
+/// axum reports colliding or malformed routes by panicking; at start-up
+/// they should be errors that name the upstream.
+fn without_panic<T>(build: impl FnOnce() -> T) -> anyhow::Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(build)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|message| (*message).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "invalid route".to_string());
+        anyhow!(message)
+    })
+}

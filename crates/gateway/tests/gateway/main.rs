@@ -1,0 +1,6 @@
+//! The gateway's integration tests: one binary, one module per concern.
+
+mod auth;
+mod helpers;
+mod layers;
+mod proxy;

@@ -1,0 +1,458 @@
+//! Read-through caching with single-flight.
+//!
+//! [`ReadThrough::get_or_load`] answers from the cache, or runs the loader
+//! (usually a database query) and caches what it found. Concurrent misses on
+//! one key in this process share a single run of the loader, so a popular key
+//! that expires does not send a stampede to the database.
+//!
+//! The cache only speeds reads up: if it fails (Redis down, a value that no
+//! longer decodes), reads go to the loader and a warning is logged, never an
+//! error. Only found values are cached: a `None` is answered but not kept, so
+//! a row created a moment later is seen at once; the single-flight still
+//! bounds how hard a popular missing key hits the database.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::Shared;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+
+use super::Cache;
+
+/// What one load produced, as every waiter receives it. Errors travel as
+/// their message: `anyhow::Error` cannot be cloned.
+type Outcome<V> = Result<Option<V>, String>;
+
+/// One loader run in progress for a key.
+struct Flight<V> {
+    id: u64,
+    outcome: Shared<oneshot::Receiver<Outcome<V>>>,
+    /// Set by `invalidate` or `put` while the loader runs: what it loaded may
+    /// predate that change, so it is answered but not cached.
+    stale: Arc<AtomicBool>,
+}
+
+type Flights<V> = Mutex<HashMap<String, Flight<V>>>;
+
+/// A typed read-through cache over a [`Cache`], values stored as JSON under
+/// `{key_prefix}:{key}`.
+pub struct ReadThrough<V> {
+    cache: Arc<dyn Cache>,
+    prefix: String,
+    ttl: Duration,
+    flights: Flights<V>,
+    next_id: AtomicU64,
+}
+
+enum Role<'a, V> {
+    /// Another caller is loading this key: wait for its outcome.
+    Follow(Shared<oneshot::Receiver<Outcome<V>>>),
+    /// This caller loads the key for everyone.
+    Lead(Landing<'a, V>, Arc<AtomicBool>),
+}
+
+/// The leader's side of a flight: hands the outcome to the waiters and takes
+/// the flight off the board, also when the leader is cancelled midway.
+struct Landing<'a, V> {
+    flights: &'a Flights<V>,
+    key: String,
+    id: u64,
+    sender: Option<oneshot::Sender<Outcome<V>>>,
+}
+
+impl<V> Landing<'_, V> {
+    fn land(mut self, outcome: Outcome<V>) {
+        if let Some(sender) = self.sender.take() {
+            // Nobody waiting is fine.
+            let _ = sender.send(outcome);
+        }
+    }
+}
+
+impl<V> Drop for Landing<'_, V> {
+    fn drop(&mut self) {
+        // Off the board first, then the sender: waiters of a cancelled leader
+        // wake to an empty board and elect a new leader instead of rejoining
+        // this dead flight.
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if flights.get(&self.key).is_some_and(|f| f.id == self.id) {
+            flights.remove(&self.key);
+        }
+        drop(flights);
+        drop(self.sender.take());
+    }
+}
+
+impl<V> ReadThrough<V>
+where
+    V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    pub fn new(cache: Arc<dyn Cache>, key_prefix: &str, ttl: Duration) -> Self {
+        Self {
+            cache,
+            prefix: key_prefix.to_string(),
+            ttl,
+            flights: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+        }
+    }
+
+    /// The value under `key`: from the cache, or else from `load` (run once
+    /// for all concurrent callers of this key in this process), then cached.
+    /// Fails only if the loader fails.
+    pub async fn get_or_load<F, Fut>(&self, key: &str, load: F) -> anyhow::Result<Option<V>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = anyhow::Result<Option<V>>>,
+    {
+        let cache_key = self.cache_key(key);
+        if let Some(value) = self.read_cache(&cache_key).await {
+            return Ok(Some(value));
+        }
+        let (landing, stale) = loop {
+            match self.join_or_lead(&cache_key) {
+                Role::Follow(outcome) => match outcome.await {
+                    Ok(outcome) => return outcome.map_err(anyhow::Error::msg),
+                    // The leader was cancelled before it finished: try again,
+                    // perhaps as the leader this time.
+                    Err(_) => continue,
+                },
+                Role::Lead(landing, stale) => break (landing, stale),
+            }
+        };
+
+        // A flight that ended between our miss and now has filled the cache.
+        if let Some(value) = self.read_cache(&cache_key).await {
+            landing.land(Ok(Some(value.clone())));
+            return Ok(Some(value));
+        }
+        let loaded = load().await;
+        if let Ok(Some(value)) = &loaded
+            && !stale.load(Ordering::Acquire)
+        {
+            self.write_cache(&cache_key, value).await;
+        }
+        match loaded {
+            Ok(value) => {
+                landing.land(Ok(value.clone()));
+                Ok(value)
+            }
+            Err(error) => {
+                landing.land(Err(format!("{error:#}")));
+                Err(error)
+            }
+        }
+    }
+
+    /// Forgets `key`, so the next read loads it afresh. Call it when the
+    /// underlying row changes (typically from an event handler).
+    pub async fn invalidate(&self, key: &str) -> anyhow::Result<()> {
+        let cache_key = self.cache_key(key);
+        self.mark_stale(&cache_key);
+        self.cache.delete(&cache_key).await
+    }
+
+    /// Caches `value` under `key`, for a writer that has it at hand.
+    pub async fn put(&self, key: &str, value: &V) -> anyhow::Result<()> {
+        let cache_key = self.cache_key(key);
+        self.mark_stale(&cache_key);
+        let bytes = serde_json::to_vec(value)?;
+        self.cache.set(&cache_key, Bytes::from(bytes), self.ttl).await
+    }
+
+    fn cache_key(&self, key: &str) -> String {
+        format!("{}:{key}", self.prefix)
+    }
+
+    fn flights(&self) -> std::sync::MutexGuard<'_, HashMap<String, Flight<V>>> {
+        self.flights.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn join_or_lead(&self, cache_key: &str) -> Role<'_, V> {
+        let mut flights = self.flights();
+        if let Some(flight) = flights.get(cache_key) {
+            return Role::Follow(flight.outcome.clone());
+        }
+        let (sender, receiver) = oneshot::channel();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let stale = Arc::new(AtomicBool::new(false));
+        flights.insert(
+            cache_key.to_string(),
+            Flight {
+                id,
+                outcome: receiver.shared(),
+                stale: stale.clone(),
+            },
+        );
+        let landing = Landing {
+            flights: &self.flights,
+            key: cache_key.to_string(),
+            id,
+            sender: Some(sender),
+        };
+        Role::Lead(landing, stale)
+    }
+
+    fn mark_stale(&self, cache_key: &str) {
+        if let Some(flight) = self.flights().get(cache_key) {
+            flight.stale.store(true, Ordering::Release);
+        }
+    }
+
+    async fn read_cache(&self, cache_key: &str) -> Option<V> {
+        match self.cache.get(cache_key).await {
+            Ok(Some(bytes)) => match serde_json::from_slice(&bytes) {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    // An older shape of the value, say: reload and overwrite it.
+                    tracing::warn!(key = cache_key, %error, "undecodable cached value; reloading");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(key = cache_key, error = %format!("{error:#}"), "cache read failed; loading instead");
+                None
+            }
+        }
+    }
+
+    async fn write_cache(&self, cache_key: &str, value: &V) {
+        let bytes = match serde_json::to_vec(value) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(error) => {
+                tracing::warn!(key = cache_key, %error, "value cannot be cached");
+                return;
+            }
+        };
+        if let Err(error) = self.cache.set(cache_key, bytes, self.ttl).await {
+            tracing::warn!(key = cache_key, error = %format!("{error:#}"), "cache write failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::cache::MemoryCache;
+
+    fn users(cache: Arc<dyn Cache>) -> Arc<ReadThrough<String>> {
+        Arc::new(ReadThrough::new(cache, "user", Duration::from_secs(60)))
+    }
+
+    fn memory() -> Arc<dyn Cache> {
+        Arc::new(MemoryCache::new("test"))
+    }
+
+    /// A cache whose every call fails, like Redis while it is down.
+    struct BrokenCache;
+
+    #[async_trait]
+    impl Cache for BrokenCache {
+        async fn get(&self, _key: &str) -> anyhow::Result<Option<Bytes>> {
+            anyhow::bail!("cache down")
+        }
+        async fn set(&self, _key: &str, _value: Bytes, _ttl: Duration) -> anyhow::Result<()> {
+            anyhow::bail!("cache down")
+        }
+        async fn delete(&self, _key: &str) -> anyhow::Result<()> {
+            anyhow::bail!("cache down")
+        }
+        async fn increment(&self, _key: &str, _by: i64, _ttl: Duration) -> anyhow::Result<i64> {
+            anyhow::bail!("cache down")
+        }
+        async fn ping(&self) -> anyhow::Result<()> {
+            anyhow::bail!("cache down")
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn fifty_concurrent_misses_on_one_key_run_the_loader_once() {
+        let cache = users(memory());
+        let loads = Arc::new(AtomicUsize::new(0));
+        let start = Arc::new(tokio::sync::Barrier::new(50));
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (cache, loads, start) = (cache.clone(), loads.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    cache
+                        .get_or_load("42", || async {
+                            loads.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            Ok(Some("ada".to_string()))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            let value = task.await.expect("task ran").expect("loaded");
+            assert_eq!(value.as_deref(), Some("ada"));
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        assert!(cache.flights().is_empty(), "finished flights are removed");
+    }
+
+    #[tokio::test]
+    async fn a_cached_value_is_answered_without_loading() {
+        let cache = users(memory());
+        cache.put("1", &"grace".to_string()).await.expect("put");
+        let value = cache
+            .get_or_load("1", || async { anyhow::bail!("must not load") })
+            .await
+            .expect("read");
+        assert_eq!(value.as_deref(), Some("grace"));
+    }
+
+    #[tokio::test]
+    async fn a_loaded_value_is_cached_until_invalidated() {
+        let cache = users(memory());
+        let loads = AtomicUsize::new(0);
+        let load = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            Ok(Some("linus".to_string()))
+        };
+        cache.get_or_load("7", load).await.expect("first");
+        cache.get_or_load("7", load).await.expect("second");
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        cache.invalidate("7").await.expect("invalidate");
+        cache.get_or_load("7", load).await.expect("third");
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn nothing_found_is_answered_but_not_cached() {
+        let cache = users(memory());
+        let loads = AtomicUsize::new(0);
+        let load = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        };
+        assert_eq!(cache.get_or_load("9", load).await.expect("first"), None);
+        assert_eq!(cache.get_or_load("9", load).await.expect("second"), None);
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_broken_cache_falls_back_to_the_loader() {
+        let cache = users(Arc::new(BrokenCache));
+        let value = cache
+            .get_or_load("3", || async { Ok(Some("barbara".to_string())) })
+            .await
+            .expect("a cache failure is not a read failure");
+        assert_eq!(value.as_deref(), Some("barbara"));
+    }
+
+    #[tokio::test]
+    async fn an_undecodable_cached_value_is_reloaded_and_replaced() {
+        let inner = memory();
+        inner
+            .set("user:5", Bytes::from_static(b"{not json"), Duration::from_secs(60))
+            .await
+            .expect("set");
+        let cache = users(inner.clone());
+        let value = cache
+            .get_or_load("5", || async { Ok(Some("ken".to_string())) })
+            .await
+            .expect("read");
+        assert_eq!(value.as_deref(), Some("ken"));
+        let stored = inner.get("user:5").await.expect("get").expect("replaced");
+        assert_eq!(&stored[..], b"\"ken\"");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_loader_error_reaches_every_waiter_and_is_not_cached() {
+        let cache = users(memory());
+        let waiters: Vec<_> = (0..5)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    cache
+                        .get_or_load("8", || async {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            anyhow::bail!("database down")
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for waiter in waiters {
+            let error = waiter.await.expect("task ran").expect_err("fails");
+            assert!(error.to_string().contains("database down"), "{error}");
+        }
+        let value = cache
+            .get_or_load("8", || async { Ok(Some("back".to_string())) })
+            .await
+            .expect("retried");
+        assert_eq!(value.as_deref(), Some("back"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancelled_leader_does_not_strand_its_followers() {
+        let cache = users(memory());
+        let leader = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_load("6", || futures::future::pending())
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let follower = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_load("6", || async { Ok(Some("follower".to_string())) })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        leader.abort();
+        let value = tokio::time::timeout(Duration::from_secs(5), follower)
+            .await
+            .expect("the follower finishes")
+            .expect("task ran")
+            .expect("loaded");
+        assert_eq!(value.as_deref(), Some("follower"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_value_loaded_before_an_invalidation_is_not_cached() {
+        let cache = users(memory());
+        let (release, released) = oneshot::channel::<()>();
+        let reader = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_load("4", || async {
+                        let _ = released.await;
+                        Ok(Some("old".to_string()))
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        cache.invalidate("4").await.expect("invalidate");
+        let _ = release.send(());
+        let old = reader.await.expect("task ran").expect("loaded");
+        assert_eq!(old.as_deref(), Some("old"), "the reader still gets its answer");
+        let fresh = cache
+            .get_or_load("4", || async { Ok(Some("new".to_string())) })
+            .await
+            .expect("reloaded");
+        assert_eq!(fresh.as_deref(), Some("new"));
+    }
+}

@@ -1,0 +1,33 @@
+//! The consumer side of at-least-once delivery: a record, per consuming
+//! service, of the event ids it has applied, written in the same transaction as
+//! the effects. A redelivered event finds its id there and changes nothing.
+
+use chorus_core::Envelope;
+use sqlx::{Any, Transaction};
+
+use crate::store::Db;
+
+/// Begins a transaction in which `event` is recorded as applied by
+/// `consumer`. Returns `None` if it was applied before: skip it. Commit the
+/// transaction with the event's effects; if the handler fails, dropping the
+/// transaction forgets the record too, so the retry applies it.
+pub async fn begin_once(
+    db: &Db,
+    consumer: &str,
+    event: &Envelope,
+) -> anyhow::Result<Option<Transaction<'static, Any>>> {
+    let mut tx = db.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO chorus_inbox (consumer, event_id, applied_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (consumer, event_id) DO NOTHING",
+    )
+    .bind(consumer)
+    .bind(event.id.as_i64())
+    .bind(chorus_core::time::to_micros(chorus_core::time::now()))
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(None);
+    }
+    Ok(Some(tx))
+}

@@ -1,0 +1,29 @@
+//! The ports Chorus services talk through, each a trait with an embedded
+//! adapter (for `chorus up`) and a distributed one (for `chorus serve`):
+//!
+//! | port | embedded | distributed |
+//! |---|---|---|
+//! | [`store::Db`] | SQLite | PostgreSQL |
+//! | [`cache::Cache`] | in-process (moka) | Redis |
+//! | [`pubsub::PubSub`] | in-process broadcast | Redis |
+//! | [`bus::EventBus`] | in-process | RabbitMQ |
+//!
+//! plus the transactional [`outbox`] and its relay, and the consumer-side
+//! [`inbox`] of applied event ids, which together give at-least-once delivery
+//! with effects applied once.
+
+pub mod bus;
+pub mod cache;
+pub mod config;
+pub mod inbox;
+pub mod outbox;
+pub mod pubsub;
+pub mod runtime;
+pub mod store;
+
+pub use bus::{EventBus, EventHandler, RetryPolicy, Subscription};
+pub use cache::Cache;
+pub use config::{Infra, InfraConfig};
+pub use pubsub::PubSub;
+pub use runtime::ServiceContext;
+pub use store::{Db, DbTarget, Dialect, Migrations};

@@ -1,0 +1,247 @@
+//! The relational store: SQLite when embedded, PostgreSQL when distributed,
+//! through sqlx's `Any` driver so a service writes its queries once.
+//!
+//! Queries use the subset both dialects share: `$1` placeholders, `BIGINT`
+//! ids, timestamps as Unix microseconds, `ON CONFLICT … DO NOTHING`,
+//! `RETURNING`. Schemas differ only in migrations, kept per dialect.
+//!
+//! SQLite allows one writer at a time, so its writes go through a pool of one
+//! connection (no `SQLITE_BUSY` under load) while reads use several; in WAL
+//! mode readers never wait for the writer. PostgreSQL uses one pool for both.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
+use tokio::sync::Notify;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a service's data lives.
+#[derive(Debug, Clone)]
+pub enum DbTarget {
+    /// A SQLite file, created if missing.
+    SqliteFile(PathBuf),
+    /// A private in-memory SQLite database (tests).
+    SqliteMemory,
+    /// A PostgreSQL database; the service's tables live in `schema`, created if missing.
+    Postgres { url: String, schema: String },
+}
+
+/// A service's migrations, one set per dialect, embedded with `sqlx::migrate!`.
+pub struct Migrations {
+    pub sqlite: Migrator,
+    pub postgres: Migrator,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    writer: AnyPool,
+    reader: AnyPool,
+    dialect: Dialect,
+    outbox_wake: Arc<Notify>,
+}
+
+impl Db {
+    pub async fn connect(target: &DbTarget) -> anyhow::Result<Self> {
+        install_default_drivers();
+        match target {
+            DbTarget::SqliteFile(path) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating data folder {}", dir.display()))?;
+                }
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let writer = sqlite_pool(&url, 1).await?;
+                let reader = sqlite_pool(&url, 4).await?;
+                Ok(Self::new(writer, reader, Dialect::Sqlite))
+            }
+            DbTarget::SqliteMemory => {
+                // One connection: each new in-memory connection would be a new, empty database.
+                let pool = sqlite_pool("sqlite::memory:", 1).await?;
+                Ok(Self::new(pool.clone(), pool, Dialect::Sqlite))
+            }
+            DbTarget::Postgres { url, schema } => {
+                let pool = postgres_pool(url, schema).await?;
+                Ok(Self::new(pool.clone(), pool, Dialect::Postgres))
+            }
+        }
+    }
+
+    fn new(writer: AnyPool, reader: AnyPool, dialect: Dialect) -> Self {
+        Self {
+            writer,
+            reader,
+            dialect,
+            outbox_wake: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The pool for reads outside a transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// The pool for single-statement writes outside a transaction.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Begins a write transaction.
+    pub async fn begin(&self) -> anyhow::Result<Transaction<'static, Any>> {
+        self.writer.begin().await.context("beginning a transaction")
+    }
+
+    /// Applies the shared outbox and inbox tables, then the service's own migrations.
+    pub async fn migrate(&self, migrations: &Migrations) -> anyhow::Result<()> {
+        let shared = match self.dialect {
+            Dialect::Sqlite => crate::outbox::SQLITE_TABLES,
+            Dialect::Postgres => crate::outbox::POSTGRES_TABLES,
+        };
+        for statement in shared.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            self.writer
+                .execute(statement)
+                .await
+                .with_context(|| format!("creating shared tables: {statement}"))?;
+        }
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &migrations.sqlite,
+            Dialect::Postgres => &migrations.postgres,
+        };
+        migrator.run(&self.writer).await.context("running migrations")?;
+        Ok(())
+    }
+
+    /// Does the database answer?
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// Tells this database's outbox relay that new events wait.
+    pub fn wake_outbox(&self) {
+        self.outbox_wake.notify_one();
+    }
+
+    pub(crate) fn outbox_wake(&self) -> &Notify {
+        &self.outbox_wake
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+async fn sqlite_pool(url: &str, connections: u32) -> anyhow::Result<AnyPool> {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL: readers do not block the writer. synchronous=FULL: an
+                // acknowledged write survives a crash of the process or the OS.
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .with_context(|| format!("opening SQLite database {url}"))
+}
+
+async fn postgres_pool(url: &str, schema: &str) -> anyhow::Result<AnyPool> {
+    anyhow::ensure!(
+        !schema.is_empty() && schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        "schema name {schema:?} must be letters, digits and underscores"
+    );
+    let admin = AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
+    // Two instances starting together may race to create the schema: the loser's error is harmless.
+    let created = admin
+        .execute(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .await;
+    if let Err(error) = created {
+        let exists: Option<(String,)> =
+            sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1")
+                .bind(schema)
+                .fetch_optional(&admin)
+                .await?;
+        if exists.is_none() {
+            return Err(error).context("creating schema");
+        }
+    }
+    admin.close().await;
+
+    let search_path = format!("SET search_path TO \"{schema}\"");
+    AnyPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            let search_path = search_path.clone();
+            Box::pin(async move {
+                conn.execute(AssertSqlSafe(search_path)).await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))
+}
+
+/// Is this error a unique-key violation (a taken username, a repeated event id)?
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// A URL with its password masked, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(
+            redact("postgres://root:pw@127.0.0.1/test"),
+            "postgres://root:***@127.0.0.1/test"
+        );
+        assert_eq!(redact("postgres://root@h/test"), "postgres://root@h/test");
+        assert_eq!(redact("redis://127.0.0.1"), "redis://127.0.0.1");
+    }
+}

@@ -1,0 +1,1 @@
+CREATE INDEX notes_by_owner ON notes (owner);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs (on Debian, when missing) and starts the servers distributed mode
+# and the real-server test suites use: PostgreSQL, Redis and RabbitMQ on
+# their default local ports.
+#
+#   scripts/services.sh start    install what is missing, start what is down
+#   scripts/services.sh status   say what answers
+#
+# PostgreSQL is set up for local development: role `root` (superuser) and
+# database `test`, trusted from 127.0.0.1 only. Do not use this on a server
+# reachable by others.
+set -euo pipefail
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # name port seconds
+  for _ in $(seq 1 "$3"); do port_open "$2" && return 0; sleep 1; done
+  echo "services: $1 did not come up on port $2" >&2
+  return 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=
+install() { # packages…
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+start_postgres() {
+  port_open 5432 && return 0
+  command -v pg_ctlcluster >/dev/null || install postgresql
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    as_root sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+  fi
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  wait_port PostgreSQL 5432 30
+  as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='root'\" | grep -q 1 || createuser -s root"
+  as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='test'\" | grep -q 1 || createdb -O root test"
+}
+
+start_redis() {
+  port_open 6379 && return 0
+  command -v redis-server >/dev/null || install redis-server
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  wait_port Redis 6379 15
+}
+
+start_rabbitmq() {
+  port_open 5672 && return 0
+  command -v rabbitmq-server >/dev/null || install rabbitmq-server
+  epmd -daemon 2>/dev/null || true
+  as_root rabbitmq-server -detached
+  wait_port RabbitMQ 5672 90
+}
+
+status() {
+  local ok=0
+  for pair in PostgreSQL:5432 Redis:6379 RabbitMQ:5672; do
+    if port_open "${pair#*:}"; then echo "${pair%%:*} answers on ${pair#*:}"; else echo "${pair%%:*} is DOWN (${pair#*:})"; ok=1; fi
+  done
+  return $ok
+}
+
+case "${1:-start}" in
+  start) start_postgres; start_redis; start_rabbitmq; status ;;
+  status) status ;;
+  *) echo "usage: $0 start|status" >&2; exit 2 ;;
+esac

@@ -45,14 +45,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Up => {
-            init_logs(&config);
+            init_telemetry(&config);
             config.resolve_secrets(true)?;
             let running = modules::start(&config, Module::ALL).await?;
             announce(&running);
             running.run_until_signal().await
         }
         Command::Serve { target } => {
-            init_logs(&config);
+            init_telemetry(&config);
             let targets = Module::parse_list(&target)?;
             config.resolve_secrets(false)?;
             let running = modules::start(&config, &targets).await?;
@@ -60,7 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             running.run_until_signal().await
         }
         Command::Migrate { target } => {
-            init_logs(&config);
+            init_telemetry(&config);
             config.resolve_secrets(true)?;
             modules::migrate(&config, &Module::parse_list(&target)?).await
         }
@@ -72,8 +72,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn init_logs(config: &Config) {
+/// Logs, and the metrics recorder: installed before anything records, or
+/// early counts would go nowhere.
+fn init_telemetry(config: &Config) {
     chorus_telemetry::init_logs(config.log.format, &config.log.filter);
+    chorus_telemetry::metrics::handle();
 }
 
 /// Tells the operator (and test harnesses reading stdout) where to connect.

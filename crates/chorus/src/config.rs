@@ -14,7 +14,7 @@ use chorus_gateway::GatewayConfig;
 use chorus_ports::InfraConfig;
 use chorus_telemetry::LogFormat;
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ pub struct LogConfig {
     pub filter: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
     /// Signs access tokens. `chorus up` generates one under the data folder when unset.
@@ -71,14 +71,21 @@ impl Default for Config {
             node_id: None,
             shutdown_grace_secs: 20,
             log: LogConfig::default(),
-            security: SecurityConfig {
-                access_ttl_secs: 900,
-                ..SecurityConfig::default()
-            },
+            security: SecurityConfig::default(),
             infra: InfraConfig::default(),
             gateway: GatewayConfig::default(),
             auth: AuthConfig::default(),
             services: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: Secret::default(),
+            internal_key: Secret::default(),
+            access_ttl_secs: 900,
         }
     }
 }
@@ -111,17 +118,31 @@ impl Config {
     /// Loads defaults, then the file (`chorus.toml` unless told; a missing
     /// default file is fine, a missing named file is not), then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        // Defaults come from `#[serde(default)]`, not from serializing
+        // `Config::default()`: secrets serialize as "[redacted]", which would
+        // then pass for a configured secret.
+        let mut figment = Figment::new();
         match file {
             Some(path) => {
-                anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+                anyhow::ensure!(
+                    path.exists(),
+                    "config file {} does not exist",
+                    path.display()
+                );
                 figment = figment.merge(Toml::file_exact(path));
             }
-            None => figment = figment.merge(Toml::file_exact("chorus.toml")),
+            // Only this folder's: figment's `Toml::file` would also search parent folders.
+            None if Path::new("chorus.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("chorus.toml"));
+            }
+            None => {}
         }
-        let env = Env::prefixed("CHORUS_")
-            .split("__")
-            .filter(|key| SECTIONS.contains(&key.as_str().split('.').next().unwrap_or("")));
+        let env = Env::prefixed("CHORUS_").split("__").filter(|key| {
+            let section = key.as_str().split('.').next().unwrap_or("");
+            SECTIONS
+                .iter()
+                .any(|known| section.eq_ignore_ascii_case(known))
+        });
         let config: Config = figment
             .merge(env)
             .extract()
@@ -133,7 +154,9 @@ impl Config {
     fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(!self.listen.trim().is_empty(), "setting listen is empty");
         anyhow::ensure!(
-            self.listen.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()),
+            self.listen
+                .rsplit_once(':')
+                .is_some_and(|(_, port)| port.parse::<u16>().is_ok()),
             "setting listen = {:?} must be host:port, e.g. 127.0.0.1:8080",
             self.listen
         );
@@ -163,9 +186,7 @@ impl Config {
             } else {
                 "security.internal_key (CHORUS_SECURITY__INTERNAL_KEY)"
             };
-            anyhow::bail!(
-                "setting {name} is missing: every process of a deployment must share it"
-            );
+            anyhow::bail!("setting {name} is missing: every process of a deployment must share it");
         }
         let stored = crate::secrets::load_or_create(&self.data_dir)?;
         if missing(&self.security.jwt_secret) {
@@ -188,7 +209,7 @@ impl Config {
 fn mask_url_passwords(value: &mut toml::Value) {
     match value {
         toml::Value::String(text) => *text = chorus_ports::store::redact(text),
-        toml::Value::Table(table) => table.values_mut().for_each(mask_url_passwords),
+        toml::Value::Table(table) => table.iter_mut().for_each(|(_, v)| mask_url_passwords(v)),
         toml::Value::Array(items) => items.iter_mut().for_each(mask_url_passwords),
         _ => {}
     }
@@ -213,4 +234,28 @@ fn describe(error: figment::Error) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_leave_the_secrets_empty_so_they_are_generated_or_required() {
+        let config = Config::load(None).expect("defaults load");
+        assert!(config.security.jwt_secret.is_empty());
+        assert!(config.security.internal_key.is_empty());
+        assert_eq!(config.security.access_ttl_secs, 900);
+        assert_eq!(config.listen, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn secrets_and_url_passwords_never_print() {
+        let mut config = Config::default();
+        config.security.jwt_secret = Secret::new("s3cret-value");
+        config.infra.store_url = "postgres://root:hunter2@db/test".into();
+        let text = config.to_redacted_toml().expect("renders");
+        assert!(!text.contains("s3cret-value"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
 }

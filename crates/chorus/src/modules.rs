@@ -57,7 +57,10 @@ impl Module {
                 .find(|m| m.name() == name)
                 .with_context(|| {
                     let known: Vec<&str> = Module::ALL.iter().map(|m| m.name()).collect();
-                    format!("unknown target {name:?}: choose from all, {}", known.join(", "))
+                    format!(
+                        "unknown target {name:?}: choose from all, {}",
+                        known.join(", ")
+                    )
                 })?;
             modules.push(module);
         }
@@ -130,8 +133,14 @@ pub async fn context(config: &Config) -> anyhow::Result<ServiceContext> {
 pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Running> {
     let context = context(config).await?;
     // Every queue exists before anything publishes, so no event is dropped
-    // for want of a consumer that has not started yet.
+    // for want of a consumer that has not started yet. The in-process bus
+    // reaches only this process's consumers, and waits for each one it
+    // knows: declare only those that run here.
+    let in_process_bus = config.infra.bus_url == "memory";
     for service in SERVICES {
+        if in_process_bus && !modules.contains(&service.module) {
+            continue;
+        }
         for subscription in (service.subscriptions)() {
             context.infra.bus.declare(&subscription).await?;
         }
@@ -148,7 +157,7 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
     let mut addresses = BTreeMap::new();
 
     if modules.contains(&Module::Gateway) {
-        let mut readiness = infra_readiness;
+        let mut readiness = infra_readiness.clone();
         let mut upstreams = Vec::new();
         for service in SERVICES {
             let name = service.module.name();
@@ -185,7 +194,14 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
             shutdown: context.shutdown.clone(),
         };
         let router = chorus_gateway::router(&config.gateway, deps, upstreams)?;
-        let addr = serve(&config.listen, "listen", router, &http_shutdown, &mut servers).await?;
+        let addr = serve(
+            &config.listen,
+            "listen",
+            router,
+            &http_shutdown,
+            &mut servers,
+        )
+        .await?;
         addresses.insert("gateway", addr);
     }
 
@@ -199,7 +215,10 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
             .with_context(|| {
                 format!("setting services.{name}.listen is missing: where should the {name} service listen?")
             })?;
-        let router = standalone_router(service.router, infra_readiness.clone().merge(service.readiness));
+        let router = standalone_router(
+            service.router,
+            infra_readiness.clone().merge(service.readiness),
+        );
         let setting = format!("services.{name}.listen");
         let addr = serve(&listen, &setting, router, &http_shutdown, &mut servers).await?;
         addresses.insert(name, addr);
@@ -214,7 +233,11 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
     })
 }
 
-async fn start_service(module: Module, config: &Config, context: &ServiceContext) -> anyhow::Result<Started> {
+async fn start_service(
+    module: Module,
+    config: &Config,
+    context: &ServiceContext,
+) -> anyhow::Result<Started> {
     match module {
         Module::Auth => {
             let auth = chorus_auth::AuthService::start(context, config.auth.clone())
@@ -269,7 +292,9 @@ fn standalone_router(router: Router, readiness: Readiness) -> Router {
     router
         .merge(chorus_telemetry::ops_router(readiness))
         .fallback(|| async { chorus_core::ApiError::not_found("no such route") })
-        .layer(axum::middleware::from_fn(chorus_telemetry::metrics::track_http))
+        .layer(axum::middleware::from_fn(
+            chorus_telemetry::metrics::track_http,
+        ))
 }
 
 async fn serve(
@@ -285,10 +310,13 @@ async fn serve(
     let addr = listener.local_addr()?;
     let shutdown = shutdown.clone();
     servers.spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await
-            .context("serving HTTP")
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+        .context("serving HTTP")
     });
     Ok(addr)
 }
@@ -324,7 +352,10 @@ impl Running {
         }
         self.context.shutdown.cancel();
         self.context.tasks.close();
-        if tokio::time::timeout(self.grace, self.context.tasks.wait()).await.is_err() {
+        if tokio::time::timeout(self.grace, self.context.tasks.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("background tasks did not stop within the grace period");
         }
         self.context.infra.bus.close().await;

@@ -75,11 +75,19 @@ mod tests {
 
     #[test]
     fn an_envelope_round_trips_through_json_with_type_as_the_field_name() {
-        let event = Envelope::new(Id(42), "user.registered", Some(Id(7)), serde_json::json!({"a": 1}));
+        let event = Envelope::new(
+            Id(42),
+            "user.registered",
+            Some(Id(7)),
+            serde_json::json!({"a": 1}),
+        );
         let json: Value = serde_json::from_slice(&event.to_bytes()).expect("json");
         assert_eq!(json["type"], "user.registered");
         assert_eq!(json["id"], "42");
-        assert_eq!(Envelope::from_bytes(&event.to_bytes()).expect("parses"), event);
+        assert_eq!(
+            Envelope::from_bytes(&event.to_bytes()).expect("parses"),
+            event
+        );
     }
 
     #[test]

@@ -111,8 +111,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        identity_from_parts(parts, &IdentityKey::from_ref(state))?
-            .ok_or_else(|| ApiError::unauthorized("sign in first: this route needs an access token"))
+        identity_from_parts(parts, &IdentityKey::from_ref(state))?.ok_or_else(|| {
+            ApiError::unauthorized("sign in first: this route needs an access token")
+        })
     }
 }
 

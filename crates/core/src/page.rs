@@ -122,7 +122,13 @@ mod tests {
     #[test]
     fn a_cursor_round_trips_and_garbage_is_refused() {
         let raw = Cursor::encode("12345");
-        assert_eq!(Cursor::decode(&raw).expect("decodes").as_i64().expect("int"), 12345);
+        assert_eq!(
+            Cursor::decode(&raw)
+                .expect("decodes")
+                .as_i64()
+                .expect("int"),
+            12345
+        );
         assert!(Cursor::decode("!!!").is_err());
     }
 

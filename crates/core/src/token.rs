@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let keys = TokenKeys::new(&Secret::new("s3cret"));
-        assert_eq!(keys.verify(&keys.issue(&claims(-1))), Err(TokenError::Expired));
+        assert_eq!(
+            keys.verify(&keys.issue(&claims(-1))),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
@@ -120,6 +123,9 @@ mod tests {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(60)).expect("json"));
         let keys = TokenKeys::new(&Secret::new("s3cret"));
-        assert_eq!(keys.verify(&format!("{header}.{body}.")), Err(TokenError::Invalid));
+        assert_eq!(
+            keys.verify(&format!("{header}.{body}.")),
+            Err(TokenError::Invalid)
+        );
     }
 }

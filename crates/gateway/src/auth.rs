@@ -213,7 +213,10 @@ mod tests {
             ("authorization", "bearer tok"),
             ("cookie", "chorus_access=other"),
         ]);
-        assert!(matches!(credential(&headers), Ok(Some(Credential::Bearer("tok")))));
+        assert!(matches!(
+            credential(&headers),
+            Ok(Some(Credential::Bearer("tok")))
+        ));
     }
 
     #[test]

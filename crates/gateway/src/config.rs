@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use http::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use http::Method;
+use http::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use serde::{Deserialize, Serialize};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 

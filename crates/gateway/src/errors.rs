@@ -3,14 +3,17 @@
 //! methods, timeouts, and the plain-text 405/413 that axum and tower-http
 //! produce on their own.
 
+use std::convert::Infallible;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use chorus_core::ApiError;
+use futures::future::BoxFuture;
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderMap, StatusCode};
+use tower::{Layer, Service};
 
 /// Fallback for paths no route matches.
 pub(crate) async fn not_found() -> ApiError {
@@ -22,19 +25,62 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
 }
 
-/// Middleware: bounds the time until a response starts (504) and puts the
+/// Layer: bounds the time until a response starts (504) and puts the
 /// framework's plain-text 405 and 413 answers into the contract's shape.
 ///
 /// Only the time to the response head is bounded, so a long stream (SSE)
-/// that has started keeps flowing.
-pub(crate) async fn edge(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => in_contract_shape(response),
-        Err(_) => ApiError::gateway_timeout(format!(
-            "no answer within {} ms",
-            timeout.as_millis()
-        ))
-        .into_response(),
+/// that has started keeps flowing. Hand-written, like `observe`, so the
+/// inner service is called in place rather than cloned per request.
+#[derive(Clone, Copy)]
+pub(crate) struct EdgeLayer {
+    pub(crate) timeout: Duration,
+}
+
+impl<S> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge {
+            inner,
+            timeout: self.timeout,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Edge<S> {
+    inner: S,
+    timeout: Duration,
+}
+
+impl<S> Service<Request> for Edge<S>
+where
+    S: Service<Request, Error = Infallible>,
+    S::Response: IntoResponse,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let future = self.inner.call(request);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            Ok(match tokio::time::timeout(timeout, future).await {
+                Ok(Ok(response)) => in_contract_shape(response.into_response()),
+                Ok(Err(never)) => match never {},
+                Err(_) => ApiError::gateway_timeout(format!(
+                    "no answer within {} ms",
+                    timeout.as_millis()
+                ))
+                .into_response(),
+            })
+        })
     }
 }
 
@@ -42,7 +88,9 @@ pub(crate) async fn edge(State(timeout): State<Duration>, request: Request, next
 /// axum's extractors', a proxied service's bare 405), keeping `Allow`.
 fn in_contract_shape(response: Response) -> Response {
     let error = match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large("the request body is too large"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::payload_too_large("the request body is too large")
+        }
         StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
         _ => return response,
     };

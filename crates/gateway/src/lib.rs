@@ -3,9 +3,10 @@
 //! [`router`] puts every service behind the same layers. Outermost first:
 //!
 //! 1. request id and a tracing span (`observe`),
-//! 2. per-route metrics (`chorus_telemetry::metrics::track_http`),
-//! 3. CORS (from [`GatewayConfig::cors_allowed_origins`]),
-//! 4. gzip of responses above 1 KiB (not images, SSE or gRPC),
+//! 2. CORS (from [`GatewayConfig::cors_allowed_origins`]),
+//! 3. gzip of responses above 1 KiB (not images, SSE or gRPC),
+//! 4. per-route metrics (`chorus_telemetry::metrics::track_http`; being a
+//!    `from_fn`, it clones the stack beneath it per request, so it sits low),
 //! 5. the request timeout (504) and JSON for framework-made 405/413 (`errors`),
 //! 6. the request body limit (413),
 //!
@@ -35,8 +36,8 @@ use chorus_ports::Cache;
 use chorus_telemetry::{Readiness, ops_router};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
-use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use config::GatewayConfig;
@@ -126,12 +127,6 @@ pub fn router(
         services = without_panic(|| services.merge(routes))
             .with_context(|| format!("routes of upstream {service:?} collide with others"))?;
     }
-    if !balancers.is_empty() {
-        let every = config.health_check_interval();
-        let timeout = every.min(config.upstream_timeout());
-        proxy::spawn_health_checks(client, balancers, every, timeout, shutdown)?;
-    }
-
     let authenticator = Arc::new(Authenticator {
         token_keys,
         identity_key,
@@ -145,13 +140,21 @@ pub fn router(
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(
             ServiceBuilder::new()
-                .layer(from_fn(observe::observe))
-                .layer(from_fn(chorus_telemetry::metrics::track_http))
+                .layer(observe::ObserveLayer)
                 .layer(cors)
                 .layer(CompressionLayer::new().compress_when(compressible()))
-                .layer(from_fn_with_state(config.request_timeout(), errors::edge))
+                .layer(from_fn(chorus_telemetry::metrics::track_http))
+                .layer(errors::EdgeLayer {
+                    timeout: config.request_timeout(),
+                })
                 .layer(RequestBodyLimitLayer::new(config.body_limit_bytes)),
         );
+    // Last, so that a router that fails to build leaves no task behind.
+    if !balancers.is_empty() {
+        let every = config.health_check_interval();
+        let timeout = every.min(config.upstream_timeout());
+        proxy::spawn_health_checks(client, balancers, every, timeout, shutdown)?;
+    }
     Ok(app)
 }
 

@@ -8,49 +8,88 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use std::task::{Context, Poll};
+
 use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
-use axum::response::Response;
-use http::HeaderValue;
+use futures::future::BoxFuture;
 use http::header::HeaderName;
+use http::{HeaderValue, Response};
+use tower::{Layer, Service};
 use tracing::Instrument;
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Middleware: keeps a sane incoming `x-request-id` or mints one, passes it
-/// on to the service, echoes it on the response, and runs the request in a span.
-pub(crate) async fn observe(mut request: Request, next: Next) -> Response {
-    let request_id = match request.headers().get(&REQUEST_ID) {
-        Some(incoming) if is_sane(incoming) => incoming.clone(),
-        _ => {
-            let minted = mint();
-            request.headers_mut().insert(REQUEST_ID, minted.clone());
-            minted
-        }
-    };
-    let span = tracing::info_span!(
-        "request",
-        method = %request.method(),
-        route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or("unmatched", |path| path.as_str()),
-        request_id = request_id.to_str().unwrap_or_default(),
-    );
-    let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
+/// Layer: keeps a sane incoming `x-request-id` or mints one, passes it on to
+/// the service, echoes it on the response, and runs the request in a span.
+///
+/// A hand-written service rather than `from_fn`: it calls the inner service
+/// in place instead of cloning the whole stack beneath it per request.
+#[derive(Clone, Copy)]
+pub(crate) struct ObserveLayer;
 
-    let status = response.status().as_u16();
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    span.in_scope(|| {
-        if response.status().is_server_error() {
-            tracing::warn!(status, micros, "request failed");
-        } else {
-            tracing::debug!(status, micros, "request served");
-        }
-    });
-    response.headers_mut().insert(REQUEST_ID, request_id);
-    response
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe { inner }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Observe<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request> for Observe<S>
+where
+    S: Service<Request, Response = Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response<B>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response<B>, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let request_id = match request.headers().get(&REQUEST_ID) {
+            Some(incoming) if is_sane(incoming) => incoming.clone(),
+            _ => {
+                let minted = mint();
+                request.headers_mut().insert(REQUEST_ID, minted.clone());
+                minted
+            }
+        };
+        let span = tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", |path| path.as_str()),
+            request_id = request_id.to_str().unwrap_or_default(),
+        );
+        let started = Instant::now();
+        let future = span.in_scope(|| self.inner.call(request));
+        Box::pin(async move {
+            let mut response = future.instrument(span.clone()).await?;
+            let status = response.status();
+            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            span.in_scope(|| {
+                if status.is_server_error() {
+                    tracing::warn!(status = status.as_u16(), micros, "request failed");
+                } else {
+                    tracing::debug!(status = status.as_u16(), micros, "request served");
+                }
+            });
+            response.headers_mut().insert(REQUEST_ID, request_id);
+            Ok(response)
+        })
+    }
 }
 
 /// An id a client or an outer proxy chose is kept if it is short and plain,

@@ -51,7 +51,12 @@ impl InfraConfig {
             );
             Ok(())
         };
-        check("store_url", &self.store_url, "sqlite", &["postgres://", "postgresql://"])?;
+        check(
+            "store_url",
+            &self.store_url,
+            "sqlite",
+            &["postgres://", "postgresql://"],
+        )?;
         check("cache_url", &self.cache_url, "memory", &["redis://"])?;
         check("pubsub_url", &self.pubsub_url, "memory", &["redis://"])?;
         check("bus_url", &self.bus_url, "memory", &["amqp://"])?;

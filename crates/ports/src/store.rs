@@ -120,7 +120,10 @@ impl Db {
             Dialect::Sqlite => &migrations.sqlite,
             Dialect::Postgres => &migrations.postgres,
         };
-        migrator.run(&self.writer).await.context("running migrations")?;
+        migrator
+            .run(&self.writer)
+            .await
+            .context("running migrations")?;
         Ok(())
     }
 
@@ -152,11 +155,13 @@ async fn sqlite_pool(url: &str, connections: u32) -> anyhow::Result<AnyPool> {
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
-                // WAL: readers do not block the writer. synchronous=FULL: an
-                // acknowledged write survives a crash of the process or the OS.
+                // busy_timeout first, so that switching to WAL waits out a
+                // lock rather than failing. WAL: readers do not block the
+                // writer. synchronous=FULL: an acknowledged write survives a
+                // crash of the process or the OS.
                 conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                 )
                 .await?;
                 Ok(())
@@ -169,7 +174,10 @@ async fn sqlite_pool(url: &str, connections: u32) -> anyhow::Result<AnyPool> {
 
 async fn postgres_pool(url: &str, schema: &str) -> anyhow::Result<AnyPool> {
     anyhow::ensure!(
-        !schema.is_empty() && schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        !schema.is_empty()
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
         "schema name {schema:?} must be letters, digits and underscores"
     );
     let admin = AnyPoolOptions::new()

@@ -220,6 +220,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
+                    chorus_testkit::init_test_logs();
                     super::$test(super::bus_support::memory_bus()).await;
                 }
             )*

@@ -26,6 +26,8 @@ async fn cache_conformance(cache: Arc<dyn Cache>, neighbour: Arc<dyn Cache>) {
         a_hundred_concurrent_increments_all_count(&cache).await;
         an_increment_keeps_the_expiry_of_an_existing_key(&cache).await;
         incrementing_a_value_that_is_no_number_fails(&cache).await;
+        an_increment_past_the_largest_integer_fails(&cache).await;
+        a_very_long_ttl_is_accepted(&cache).await;
         two_namespaces_do_not_see_each_others_keys(&cache, &neighbour).await;
         read_through_single_flight_works_over_this_cache(&cache).await;
     };
@@ -71,7 +73,10 @@ async fn a_value_set_reads_back_until_overwritten_or_deleted(cache: &Arc<dyn Cac
 
 async fn values_are_bytes_kept_exactly(cache: &Arc<dyn Cache>) {
     let binary = Bytes::from_static(&[0, 159, 146, 150, 255, b':', b'\n']);
-    cache.set("binary", binary.clone(), MINUTE).await.expect("set");
+    cache
+        .set("binary", binary.clone(), MINUTE)
+        .await
+        .expect("set");
     assert_eq!(cache.get("binary").await.expect("get"), Some(binary));
 
     cache.set("empty", Bytes::new(), MINUTE).await.expect("set");
@@ -84,7 +89,11 @@ async fn values_are_bytes_kept_exactly(cache: &Arc<dyn Cache>) {
 
 async fn a_value_expires_after_its_ttl(cache: &Arc<dyn Cache>) {
     cache
-        .set("short-lived", Bytes::from_static(b"x"), Duration::from_millis(300))
+        .set(
+            "short-lived",
+            Bytes::from_static(b"x"),
+            Duration::from_millis(300),
+        )
         .await
         .expect("set");
     assert!(cache.get("short-lived").await.expect("get").is_some());
@@ -106,7 +115,10 @@ async fn a_hundred_concurrent_increments_all_count(cache: &Arc<dyn Cache>) {
         (1..=100).collect::<BTreeSet<i64>>(),
         "each increment saw a distinct count"
     );
-    assert_eq!(cache.increment("hits", -40, MINUTE).await.expect("add -40"), 60);
+    assert_eq!(
+        cache.increment("hits", -40, MINUTE).await.expect("add -40"),
+        60
+    );
     assert_eq!(
         cache.get("hits").await.expect("get"),
         Some(Bytes::from_static(b"60")),
@@ -157,6 +169,37 @@ async fn incrementing_a_value_that_is_no_number_fails(cache: &Arc<dyn Cache>) {
     );
 }
 
+async fn an_increment_past_the_largest_integer_fails(cache: &Arc<dyn Cache>) {
+    let largest = Bytes::from(i64::MAX.to_string());
+    cache
+        .set("big", largest.clone(), MINUTE)
+        .await
+        .expect("set");
+    cache
+        .increment("big", 1, MINUTE)
+        .await
+        .expect_err("an overflow is refused");
+    assert_eq!(cache.get("big").await.expect("get"), Some(largest));
+}
+
+async fn a_very_long_ttl_is_accepted(cache: &Arc<dyn Cache>) {
+    cache
+        .set("forever", Bytes::from_static(b"1"), Duration::MAX)
+        .await
+        .expect("set with Duration::MAX");
+    assert_eq!(
+        cache
+            .increment("forever-counter", 1, Duration::MAX)
+            .await
+            .expect("inc"),
+        1
+    );
+    assert!(cache.get("forever").await.expect("get").is_some());
+    // Clean up: a key that never expires must not outlive the test.
+    cache.delete("forever").await.expect("delete");
+    cache.delete("forever-counter").await.expect("delete");
+}
+
 async fn two_namespaces_do_not_see_each_others_keys(
     cache: &Arc<dyn Cache>,
     neighbour: &Arc<dyn Cache>,
@@ -181,14 +224,24 @@ async fn two_namespaces_do_not_see_each_others_keys(
         Some(Bytes::from_static(b"mine")),
         "a neighbour's delete leaves our key alone"
     );
-    assert_eq!(neighbour.increment("counter", 3, MINUTE).await.expect("inc"), 3);
+    assert_eq!(
+        neighbour
+            .increment("counter", 3, MINUTE)
+            .await
+            .expect("inc"),
+        3
+    );
     assert_eq!(cache.increment("counter", 1, MINUTE).await.expect("inc"), 1);
 }
 
 async fn read_through_single_flight_works_over_this_cache(cache: &Arc<dyn Cache>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    let profiles = Arc::new(ReadThrough::<Vec<String>>::new(cache.clone(), "profile", MINUTE));
+    let profiles = Arc::new(ReadThrough::<Vec<String>>::new(
+        cache.clone(),
+        "profile",
+        MINUTE,
+    ));
     let loads = Arc::new(AtomicUsize::new(0));
     let readers = (0..50).map(|_| {
         let (profiles, loads) = (profiles.clone(), loads.clone());
@@ -204,7 +257,10 @@ async fn read_through_single_flight_works_over_this_cache(cache: &Arc<dyn Cache>
     });
     for result in futures::future::join_all(readers).await {
         let profile = result.expect("task ran").expect("read");
-        assert_eq!(profile.as_deref(), Some(&["Ada".to_string(), "Lovelace".to_string()][..]));
+        assert_eq!(
+            profile.as_deref(),
+            Some(&["Ada".to_string(), "Lovelace".to_string()][..])
+        );
     }
     assert_eq!(loads.load(Ordering::SeqCst), 1);
     assert!(
@@ -292,7 +348,10 @@ async fn the_redis_cache_fails_fast_while_redis_is_down_and_recovers_by_itself()
 
     proxy.stop().await;
     let started = std::time::Instant::now();
-    cache.get("survivor").await.expect_err("Redis is unreachable");
+    cache
+        .get("survivor")
+        .await
+        .expect_err("Redis is unreachable");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "a read while Redis is down failed only after {:?}",
@@ -318,6 +377,12 @@ async fn the_redis_cache_fails_fast_while_redis_is_down_and_recovers_by_itself()
 #[test]
 fn proxy_urls_keep_credentials_and_path() {
     let addr: std::net::SocketAddr = "127.0.0.1:4000".parse().expect("addr");
-    assert_eq!(through("redis://127.0.0.1:6379", addr), "redis://127.0.0.1:4000");
-    assert_eq!(through("redis://u:p@h:6379/2", addr), "redis://u:p@127.0.0.1:4000/2");
+    assert_eq!(
+        through("redis://127.0.0.1:6379", addr),
+        "redis://127.0.0.1:4000"
+    );
+    assert_eq!(
+        through("redis://u:p@h:6379/2", addr),
+        "redis://u:p@127.0.0.1:4000/2"
+    );
 }

@@ -115,9 +115,7 @@ async fn dropping_one_subscriber_leaves_the_other_working(pubsub: &Arc<dyn PubSu
     assert_eq!(next(&mut staying, "staying").await, "still listening?");
 }
 
-async fn a_channel_can_be_followed_again_after_all_its_subscribers_left(
-    pubsub: &Arc<dyn PubSub>,
-) {
+async fn a_channel_can_be_followed_again_after_all_its_subscribers_left(pubsub: &Arc<dyn PubSub>) {
     for round in 0..5 {
         let mut stream = subscribe(pubsub, "revolving-door").await;
         publish(pubsub, "revolving-door", b"hello").await;
@@ -195,7 +193,12 @@ async fn dropping_the_redis_pubsub_ends_its_streams() {
 }
 
 /// The socket address and the `redis://` URL through `proxy` for `url`.
-fn via_proxy(url: &str) -> (std::net::SocketAddr, impl Fn(std::net::SocketAddr) -> String) {
+fn via_proxy(
+    url: &str,
+) -> (
+    std::net::SocketAddr,
+    impl Fn(std::net::SocketAddr) -> String,
+) {
     use std::net::ToSocketAddrs;
     let (scheme, rest) = url.split_once("://").expect("a URL");
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -209,7 +212,9 @@ fn via_proxy(url: &str) -> (std::net::SocketAddr, impl Fn(std::net::SocketAddr) 
         .next()
         .expect("one address");
     let (scheme, path) = (scheme.to_string(), path.to_string());
-    (target, move |addr| format!("{scheme}://{userinfo}{addr}{path}"))
+    (target, move |addr| {
+        format!("{scheme}://{userinfo}{addr}{path}")
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,8 +229,11 @@ async fn a_redis_subscriber_resubscribes_after_a_lost_connection() {
     let listener = RedisPubSub::connect(&proxied(proxy.addr()), &namespace)
         .await
         .expect("connect through the proxy");
-    let speaker: Arc<dyn PubSub> =
-        Arc::new(RedisPubSub::connect(&url, &namespace).await.expect("connect"));
+    let speaker: Arc<dyn PubSub> = Arc::new(
+        RedisPubSub::connect(&url, &namespace)
+            .await
+            .expect("connect"),
+    );
     let mut stream = listener.subscribe("news").await.expect("subscribe");
     publish(&speaker, "news", b"before").await;
     assert_eq!(next(&mut stream, "before the cut").await, "before");

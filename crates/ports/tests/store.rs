@@ -218,7 +218,12 @@ async fn fifty_concurrent_write_transactions_all_succeed(db: &Db) {
 }
 
 fn event(id: i64) -> Envelope {
-    Envelope::new(Id(id), "note.created", None, serde_json::json!({ "id": id }))
+    Envelope::new(
+        Id(id),
+        "note.created",
+        None,
+        serde_json::json!({ "id": id }),
+    )
 }
 
 async fn the_inbox_applies_an_event_once(db: &Db) {
@@ -259,7 +264,8 @@ async fn with_cleanup<C>(checks: impl Future<Output = ()>, cleanup: C)
 where
     C: Future<Output = ()>,
 {
-    let outcome = tokio::time::timeout(SUITE_TIMEOUT, AssertUnwindSafe(checks).catch_unwind()).await;
+    let outcome =
+        tokio::time::timeout(SUITE_TIMEOUT, AssertUnwindSafe(checks).catch_unwind()).await;
     cleanup.await;
     match outcome {
         Ok(Ok(())) => {}

@@ -22,10 +22,7 @@ const BUCKETS: &[f64] = &[
 pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
-            .set_buckets_for_metric(
-                Matcher::Suffix("_seconds".to_string()),
-                BUCKETS,
-            )
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_string()), BUCKETS)
             .unwrap_or_else(|_| PrometheusBuilder::new())
             .build_recorder();
         let handle = recorder.handle();

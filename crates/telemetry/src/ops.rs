@@ -51,7 +51,11 @@ impl Readiness {
                 Err(_) => Some((name.clone(), "no answer within 2 s".to_string())),
             }
         });
-        futures::future::join_all(runs).await.into_iter().flatten().collect()
+        futures::future::join_all(runs)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 
@@ -94,7 +98,10 @@ async fn ready(State(readiness): State<Readiness>) -> Response {
 
 async fn metrics() -> Response {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         crate::metrics::handle().render(),
     )
         .into_response()

@@ -44,7 +44,12 @@ fn histogram() -> Histogram<u64> {
         .unwrap_or_else(|e| unreachable!("valid histogram bounds: {e}"))
 }
 
-pub async fn run(addr: SocketAddr, concurrency: usize, duration: Duration, make: MakeRequest) -> Measured {
+pub async fn run(
+    addr: SocketAddr,
+    concurrency: usize,
+    duration: Duration,
+    make: MakeRequest,
+) -> Measured {
     let started = Instant::now();
     let deadline = started + duration;
     let workers: Vec<_> = (0..concurrency)
@@ -65,7 +70,12 @@ pub async fn run(addr: SocketAddr, concurrency: usize, duration: Duration, make:
     total
 }
 
-async fn worker_loop(addr: SocketAddr, worker: usize, deadline: Instant, make: MakeRequest) -> Measured {
+async fn worker_loop(
+    addr: SocketAddr,
+    worker: usize,
+    deadline: Instant,
+    make: MakeRequest,
+) -> Measured {
     let mut measured = Measured {
         requests: 0,
         errors: 0,
@@ -83,7 +93,9 @@ async fn worker_loop(addr: SocketAddr, worker: usize, deadline: Instant, make: M
                 continue;
             }
         }
-        let Some(conn) = sender.as_mut() else { continue };
+        let Some(conn) = sender.as_mut() else {
+            continue;
+        };
         let request = make(worker, n);
         n += 1;
         let sent = Instant::now();
@@ -113,7 +125,9 @@ async fn worker_loop(addr: SocketAddr, worker: usize, deadline: Instant, make: M
 async fn connect(addr: SocketAddr) -> Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
     let stream = TcpStream::connect(addr).await.ok()?;
     let _ = stream.set_nodelay(true);
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .ok()?;
     tokio::spawn(connection);
     Some(sender)
 }

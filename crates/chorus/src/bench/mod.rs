@@ -63,7 +63,10 @@ fn write(dir: &std::path::Path, report: &Report) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let base = dir.join(format!("{}-{stamp}", report.scenario));
-    std::fs::write(base.with_extension("json"), serde_json::to_vec_pretty(report)?)?;
+    std::fs::write(
+        base.with_extension("json"),
+        serde_json::to_vec_pretty(report)?,
+    )?;
     std::fs::write(base.with_extension("md"), report.markdown())?;
     eprintln!("reports written to {}.{{json,md}}", base.display());
     Ok(())

@@ -74,13 +74,23 @@ impl Report {
         for op in &self.operations {
             out.push_str(&format!(
                 "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
-                op.operation, op.requests, op.errors, op.per_second, op.p50_ms, op.p90_ms, op.p99_ms, op.p999_ms
+                op.operation,
+                op.requests,
+                op.errors,
+                op.per_second,
+                op.p50_ms,
+                op.p90_ms,
+                op.p99_ms,
+                op.p999_ms
             ));
         }
         if !self.ratios.is_empty() {
             out.push_str("\n| ratio | value | target |\n|---|---:|---|\n");
             for ratio in &self.ratios {
-                out.push_str(&format!("| {} | {:.2} | {} |\n", ratio.name, ratio.value, ratio.target));
+                out.push_str(&format!(
+                    "| {} | {:.2} | {} |\n",
+                    ratio.name, ratio.value, ratio.target
+                ));
             }
         }
         out
@@ -89,7 +99,9 @@ impl Report {
 
 /// A one-line description of this machine: cores, memory, CPU model.
 pub fn machine() -> String {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {

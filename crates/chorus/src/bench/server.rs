@@ -19,9 +19,7 @@ pub struct Server {
 impl Server {
     /// Uses the Chorus at `url` (`http://host:port`).
     pub async fn external(url: &str) -> anyhow::Result<Self> {
-        let authority = url
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
+        let authority = url.trim_start_matches("http://").trim_end_matches('/');
         let addr = tokio::net::lookup_host(authority)
             .await
             .with_context(|| format!("--url {url}: cannot resolve"))?

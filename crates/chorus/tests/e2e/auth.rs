@@ -30,14 +30,36 @@ async fn signing_up_returns_the_user_and_a_token_pair(app: &Chorus) {
     let body = &answer.body;
     assert_eq!(body["token_type"], "Bearer");
     assert!(body["expires_in"].as_u64().expect("expires_in") > 0);
-    assert!(body["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
-    assert!(body["refresh_token"].as_str().is_some_and(|t| t.len() >= 32));
+    assert!(
+        body["access_token"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3)
+    );
+    assert!(
+        body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 32)
+    );
     let user = &body["user"];
-    assert!(user["id"].as_str().is_some_and(|id| id.parse::<i64>().is_ok()), "id is a numeric string: {user}");
+    assert!(
+        user["id"]
+            .as_str()
+            .is_some_and(|id| id.parse::<i64>().is_ok()),
+        "id is a numeric string: {user}"
+    );
     assert_eq!(user["username"], username.as_str());
-    assert_eq!(user["email"], format!("{username}@example.com"), "emails are kept lowercase");
+    assert_eq!(
+        user["email"],
+        format!("{username}@example.com"),
+        "emails are kept lowercase"
+    );
     assert_eq!(user["display_name"], "Ana");
-    assert!(user["created_at"].as_str().is_some_and(|t| t.ends_with('Z')), "RFC 3339 UTC: {user}");
+    assert!(
+        user["created_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "RFC 3339 UTC: {user}"
+    );
 }
 
 async fn logging_in_works_by_username_and_by_email(app: &Chorus) {
@@ -46,9 +68,18 @@ async fn logging_in_works_by_username_and_by_email(app: &Chorus) {
     let username = session.user["username"].as_str().expect("username");
     let email = session.user["email"].as_str().expect("email");
 
-    for identifier in [username.to_string(), email.to_string(), email.to_uppercase()] {
+    for identifier in [
+        username.to_string(),
+        email.to_string(),
+        email.to_uppercase(),
+    ] {
         let answer = api.login(&identifier, &session.password).await;
-        assert_eq!(answer.status, StatusCode::OK, "login as {identifier}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "login as {identifier}: {}",
+            answer.body
+        );
         assert_eq!(answer.body["user"]["id"], session.user["id"]);
         assert_eq!(answer.body["token_type"], "Bearer");
     }
@@ -73,10 +104,18 @@ async fn logging_out_stops_both_tokens_at_once(app: &Chorus) {
     assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
 
     let me = api.me(&session.access_token).await;
-    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "the access token must stop working at once");
+    assert_eq!(
+        me.status,
+        StatusCode::UNAUTHORIZED,
+        "the access token must stop working at once"
+    );
     me.error_code();
     let refreshed = api.refresh(&session.refresh_token).await;
-    assert_eq!(refreshed.status, StatusCode::UNAUTHORIZED, "the refresh token too");
+    assert_eq!(
+        refreshed.status,
+        StatusCode::UNAUTHORIZED,
+        "the refresh token too"
+    );
     refreshed.error_code();
 }
 
@@ -86,8 +125,14 @@ async fn refreshing_rotates_and_reusing_an_old_refresh_token_revokes_the_session
 
     let first = api.refresh(&session.refresh_token).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    let new_access = first.body["access_token"].as_str().expect("access").to_string();
-    let new_refresh = first.body["refresh_token"].as_str().expect("refresh").to_string();
+    let new_access = first.body["access_token"]
+        .as_str()
+        .expect("access")
+        .to_string();
+    let new_refresh = first.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
     assert_ne!(new_refresh, session.refresh_token);
     assert_eq!(api.me(&new_access).await.status, StatusCode::OK);
 
@@ -95,16 +140,25 @@ async fn refreshing_rotates_and_reusing_an_old_refresh_token_revokes_the_session
     let reused = api.refresh(&session.refresh_token).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
     reused.error_code();
-    assert_eq!(api.refresh(&new_refresh).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.refresh(&new_refresh).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(api.me(&new_access).await.status, StatusCode::UNAUTHORIZED);
 }
 
 async fn changing_the_password_revokes_the_other_sessions(app: &Chorus) {
     let api = Api::new(&app.base);
     let session = api.signup("fa").await;
-    let username = session.user["username"].as_str().expect("username").to_string();
+    let username = session.user["username"]
+        .as_str()
+        .expect("username")
+        .to_string();
     let other = api.login(&username, &session.password).await;
-    let other_token = other.body["access_token"].as_str().expect("token").to_string();
+    let other_token = other.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
 
     let wrong = api
         .post(
@@ -123,10 +177,24 @@ async fn changing_the_password_revokes_the_other_sessions(app: &Chorus) {
         )
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.body);
-    assert_eq!(api.me(&session.access_token).await.status, StatusCode::OK, "this session stays");
-    assert_eq!(api.me(&other_token).await.status, StatusCode::UNAUTHORIZED, "the others end");
-    assert_eq!(api.login(&username, &session.password).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(api.login(&username, "a brand new password").await.status, StatusCode::OK);
+    assert_eq!(
+        api.me(&session.access_token).await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        api.me(&other_token).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the others end"
+    );
+    assert_eq!(
+        api.login(&username, &session.password).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.login(&username, "a brand new password").await.status,
+        StatusCode::OK
+    );
 }
 
 async fn cookie_mode_sets_http_only_cookies_and_requires_the_csrf_header(app: &Chorus) {
@@ -149,7 +217,10 @@ async fn cookie_mode_sets_http_only_cookies_and_requires_the_csrf_header(app: &C
         .iter()
         .map(|v| v.to_str().expect("ascii").to_string())
         .collect();
-    let access = cookies.iter().find(|c| c.starts_with("chorus_access=")).expect("access cookie");
+    let access = cookies
+        .iter()
+        .find(|c| c.starts_with("chorus_access="))
+        .expect("access cookie");
     assert!(access.contains("HttpOnly"), "{access}");
     assert!(access.contains("SameSite"), "{access}");
     let csrf = cookies
@@ -165,12 +236,19 @@ async fn cookie_mode_sets_http_only_cookies_and_requires_the_csrf_header(app: &C
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
 
     // A state-changing request without the CSRF header is refused…
-    let forged = browser.send(browser.http.post(browser.url("/api/v1/auth/logout"))).await;
+    let forged = browser
+        .send(browser.http.post(browser.url("/api/v1/auth/logout")))
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
     forged.error_code();
     // …and with it, goes through.
     let logout = browser
-        .send(browser.http.post(browser.url("/api/v1/auth/logout")).header("x-csrf-token", csrf))
+        .send(
+            browser
+                .http
+                .post(browser.url("/api/v1/auth/logout"))
+                .header("x-csrf-token", csrf),
+        )
         .await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT, "{}", logout.body);
 }

@@ -3,9 +3,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chorus_core::Id;
+use chorus_core::Secret;
 use chorus_core::identity::{IDENTITY_HEADER, Identity, IdentityKey};
 use chorus_core::token::{AccessClaims, TokenKeys};
-use chorus_core::Secret;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -72,9 +72,24 @@ async fn unknown_fields_are_refused(app: &Chorus) {
 
 async fn usernames_outside_the_rules_are_refused(app: &Chorus) {
     let api = Api::new(&app.base);
-    for username in ["ab", &"a".repeat(31), "Alice", "al ice", "al-ice", "ålice", ""] {
-        let answer = api.signup_raw(username, "someone@example.com", "long enough pw").await;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{username:?}: {}", answer.body);
+    for username in [
+        "ab",
+        &"a".repeat(31),
+        "Alice",
+        "al ice",
+        "al-ice",
+        "ålice",
+        "",
+    ] {
+        let answer = api
+            .signup_raw(username, "someone@example.com", "long enough pw")
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{username:?}: {}",
+            answer.body
+        );
         assert_eq!(answer.error_code(), "validation_failed");
     }
 }
@@ -85,7 +100,13 @@ async fn weak_and_huge_passwords_are_refused(app: &Chorus) {
     let email = format!("{username}@example.com");
     for password in ["short", "1234567", &"x".repeat(129)] {
         let answer = api.signup_raw(&username, &email, password).await;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} chars: {}", password.len(), answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{} chars: {}",
+            password.len(),
+            answer.body
+        );
         answer.error_code();
     }
     let huge = "x".repeat(1024 * 1024);
@@ -101,15 +122,25 @@ async fn weak_and_huge_passwords_are_refused(app: &Chorus) {
 async fn an_invalid_email_is_refused(app: &Chorus) {
     let api = Api::new(&app.base);
     for email in ["not-an-email", "a@", "@b.c", "a b@c.d", ""] {
-        let answer = api.signup_raw(&unique_username("em"), email, "long enough pw").await;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{email:?}: {}", answer.body);
+        let answer = api
+            .signup_raw(&unique_username("em"), email, "long enough pw")
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{email:?}: {}",
+            answer.body
+        );
         answer.error_code();
     }
 }
 
 async fn an_oversize_body_is_a_413(app: &Chorus) {
     let api = Api::new(&app.base);
-    let body = format!("{{\"identifier\": \"{}\", \"password\": \"x\"}}", "a".repeat(3 * 1024 * 1024));
+    let body = format!(
+        "{{\"identifier\": \"{}\", \"password\": \"x\"}}",
+        "a".repeat(3 * 1024 * 1024)
+    );
     let answer = api
         .send(
             api.http
@@ -128,44 +159,81 @@ async fn a_taken_username_or_email_is_a_409(app: &Chorus) {
     let username = session.user["username"].as_str().expect("username");
     let email = session.user["email"].as_str().expect("email");
 
-    let same_name = api.signup_raw(username, "other@example.com", "long enough pw").await;
+    let same_name = api
+        .signup_raw(username, "other@example.com", "long enough pw")
+        .await;
     assert_eq!(same_name.status, StatusCode::CONFLICT, "{}", same_name.body);
     same_name.error_code();
     let same_email = api
-        .signup_raw(&unique_username("dup"), &email.to_uppercase(), "long enough pw")
+        .signup_raw(
+            &unique_username("dup"),
+            &email.to_uppercase(),
+            "long enough pw",
+        )
         .await;
-    assert_eq!(same_email.status, StatusCode::CONFLICT, "{}", same_email.body);
+    assert_eq!(
+        same_email.status,
+        StatusCode::CONFLICT,
+        "{}",
+        same_email.body
+    );
 }
 
 async fn two_racing_signups_for_one_name_give_one_201_and_one_409(app: &Chorus) {
     let api = Api::new(&app.base);
     let username = unique_username("race");
+    let (email_a, email_b) = (
+        format!("{username}@a.example"),
+        format!("{username}@b.example"),
+    );
     let (a, b) = tokio::join!(
-        api.signup_raw(&username, &format!("{username}@a.example"), "long enough pw"),
-        api.signup_raw(&username, &format!("{username}@b.example"), "long enough pw"),
+        api.signup_raw(&username, &email_a, "long enough pw"),
+        api.signup_raw(&username, &email_b, "long enough pw"),
     );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort();
     assert_eq!(statuses, [201, 409], "{} / {}", a.body, b.body);
 }
 
-async fn a_wrong_password_is_a_401_with_the_same_message_whether_or_not_the_user_exists(app: &Chorus) {
+async fn a_wrong_password_is_a_401_with_the_same_message_whether_or_not_the_user_exists(
+    app: &Chorus,
+) {
     let api = Api::new(&app.base);
     let session = api.signup("wp").await;
-    let known = api.login(session.user["username"].as_str().expect("name"), "wrong password").await;
-    let unknown = api.login(&unique_username("nobody"), "wrong password").await;
+    let known = api
+        .login(
+            session.user["username"].as_str().expect("name"),
+            "wrong password",
+        )
+        .await;
+    let unknown = api
+        .login(&unique_username("nobody"), "wrong password")
+        .await;
     assert_eq!(known.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(known.body, unknown.body, "the answer must not tell whether the account exists");
+    assert_eq!(
+        known.body, unknown.body,
+        "the answer must not tell whether the account exists"
+    );
 }
 
 async fn bad_tokens_are_401s(app: &Chorus) {
     let api = Api::new(&app.base);
     let session = api.signup("tk").await;
-    let user_id: i64 = session.user["id"].as_str().expect("id").parse().expect("numeric");
+    let user_id: i64 = session.user["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("numeric");
     let now = chrono::Utc::now().timestamp();
     let keys = TokenKeys::new(&app.jwt_secret());
-    let claims = |exp: i64| AccessClaims { sub: Id(user_id), sid: Id(1), iat: now - 100, exp, csrf: None };
+    let claims = |exp: i64| AccessClaims {
+        sub: Id(user_id),
+        sid: Id(1),
+        iat: now - 100,
+        exp,
+        csrf: None,
+    };
 
     let expired = keys.issue(&claims(now - 10));
     let foreign = TokenKeys::new(&Secret::new("not our secret")).issue(&claims(now + 600));
@@ -183,11 +251,20 @@ async fn bad_tokens_are_401s(app: &Chorus) {
         ("garbage", "abc"),
     ] {
         let answer = api.me(token).await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "{what}: {}",
+            answer.body
+        );
         answer.error_code();
     }
     let basic = api
-        .send(api.http.get(api.url("/api/v1/auth/me")).header("authorization", "Basic YTpi"))
+        .send(
+            api.http
+                .get(api.url("/api/v1/auth/me"))
+                .header("authorization", "Basic YTpi"),
+        )
         .await;
     assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
 }
@@ -195,7 +272,11 @@ async fn bad_tokens_are_401s(app: &Chorus) {
 async fn a_forged_identity_header_is_refused(app: &Chorus) {
     let api = Api::new(&app.base);
     let session = api.signup("fi").await;
-    let user_id: i64 = session.user["id"].as_str().expect("id").parse().expect("numeric");
+    let user_id: i64 = session.user["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("numeric");
     let forged = IdentityKey::new(&Secret::new("guessed key")).sign(Identity {
         user_id: Id(user_id),
         session_id: Id(1),
@@ -203,7 +284,11 @@ async fn a_forged_identity_header_is_refused(app: &Chorus) {
 
     // Through the gateway, a client's identity header is dropped: still anonymous.
     let through_gateway = api
-        .send(api.http.get(api.url("/api/v1/auth/me")).header(IDENTITY_HEADER, &forged))
+        .send(
+            api.http
+                .get(api.url("/api/v1/auth/me"))
+                .header(IDENTITY_HEADER, &forged),
+        )
         .await;
     assert_eq!(through_gateway.status, StatusCode::UNAUTHORIZED);
     through_gateway.error_code();
@@ -212,7 +297,11 @@ async fn a_forged_identity_header_is_refused(app: &Chorus) {
     if app.mode == Mode::Distributed {
         let direct = app.auth_direct.as_deref().expect("auth address");
         let answer = api
-            .send(api.http.get(format!("{direct}/api/v1/auth/me")).header(IDENTITY_HEADER, &forged))
+            .send(
+                api.http
+                    .get(format!("{direct}/api/v1/auth/me"))
+                    .header(IDENTITY_HEADER, &forged),
+            )
             .await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
         answer.error_code();
@@ -224,7 +313,9 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape(app: &Chorus) {
     let missing = api.get("/api/v1/no-such-thing", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     missing.error_code();
-    let wrong_method = api.send(api.http.delete(api.url("/api/v1/auth/login"))).await;
+    let wrong_method = api
+        .send(api.http.delete(api.url("/api/v1/auth/login")))
+        .await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     wrong_method.error_code();
 }

@@ -20,7 +20,11 @@ impl Answer {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Self { status, body, headers }
+        Self {
+            status,
+            body,
+            headers,
+        }
     }
 
     /// The error code of an error answer, after checking it has the contract's shape.
@@ -31,7 +35,9 @@ impl Answer {
             self.status,
             self.body
         );
-        self.body["error"]["code"].as_str().expect("error.code is a string")
+        self.body["error"]["code"]
+            .as_str()
+            .expect("error.code is a string")
     }
 }
 
@@ -60,7 +66,10 @@ impl Api {
     pub fn with_cookies(base: &str) -> Self {
         Self {
             base: base.to_string(),
-            http: reqwest::Client::builder().cookie_store(true).build().expect("client"),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client"),
         }
     }
 
@@ -104,7 +113,12 @@ impl Api {
         let answer = self
             .signup_raw(&username, &format!("{username}@example.com"), &password)
             .await;
-        assert_eq!(answer.status, StatusCode::CREATED, "signup: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "signup: {}",
+            answer.body
+        );
         session(answer.body, password)
     }
 
@@ -122,20 +136,33 @@ impl Api {
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Answer {
-        self.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": refresh_token }))
-            .await
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": refresh_token }),
+        )
+        .await
     }
 
     pub async fn logout(&self, token: &str) -> Answer {
-        let request = self.http.post(self.url("/api/v1/auth/logout")).bearer_auth(token);
+        let request = self
+            .http
+            .post(self.url("/api/v1/auth/logout"))
+            .bearer_auth(token);
         self.send(request).await
     }
 }
 
 pub fn session(body: Value, password: String) -> Session {
     Session {
-        access_token: body["access_token"].as_str().expect("access_token").to_string(),
-        refresh_token: body["refresh_token"].as_str().expect("refresh_token").to_string(),
+        access_token: body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string(),
+        refresh_token: body["refresh_token"]
+            .as_str()
+            .expect("refresh_token")
+            .to_string(),
         user: body["user"].clone(),
         password,
     }

@@ -86,16 +86,32 @@ impl Chorus {
             format!("{infra}\n[services.auth]\nlisten = \"127.0.0.1:0\"\n"),
         )
         .expect("auth config");
-        let mut auth = spawn(&dir, &["serve", "--target", "auth", "--config", path(&auth_config)], &[]);
+        let mut auth = spawn(
+            &dir,
+            &["serve", "--target", "auth", "--config", path(&auth_config)],
+            &[],
+        );
         let auth_url = wait_for_listener(&mut auth, "auth").await;
 
         let gateway_config = dir.join("gateway.toml");
         std::fs::write(
             &gateway_config,
-            format!("listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\n"),
+            format!(
+                "listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\n"
+            ),
         )
         .expect("gateway config");
-        let mut gateway = spawn(&dir, &["serve", "--target", "gateway", "--config", path(&gateway_config)], &[]);
+        let mut gateway = spawn(
+            &dir,
+            &[
+                "serve",
+                "--target",
+                "gateway",
+                "--config",
+                path(&gateway_config),
+            ],
+            &[],
+        );
         let base = wait_for_listener(&mut gateway, "gateway").await;
         Some(Self {
             mode: Mode::Distributed,
@@ -107,16 +123,13 @@ impl Chorus {
         })
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     /// The secret access tokens are signed with (to forge expired or tampered ones).
     pub fn jwt_secret(&self) -> Secret {
         match self.mode {
             Mode::Distributed => Secret::new(JWT_SECRET),
             Mode::Embedded => {
-                let text = std::fs::read_to_string(self.dir.join("data/secrets.json")).expect("secrets.json");
+                let text = std::fs::read_to_string(self.dir.join("data/secrets.json"))
+                    .expect("secrets.json");
                 let json: serde_json::Value = serde_json::from_str(&text).expect("secrets json");
                 Secret::new(json["jwt_secret"].as_str().expect("jwt_secret"))
             }
@@ -128,7 +141,9 @@ impl Chorus {
         let mut statuses = Vec::new();
         for child in &mut self.processes {
             if let Some(pid) = child.id() {
-                let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+                let _ = std::process::Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status();
             }
             let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
                 .await
@@ -157,7 +172,10 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
     command
         .args(args)
         .current_dir(dir)
-        .env("CHORUS_LOG__FILTER", std::env::var("TEST_LOG").map(|_| "debug").unwrap_or("warn"))
+        .env(
+            "CHORUS_LOG__FILTER",
+            std::env::var("TEST_LOG").map(|_| "debug").unwrap_or("warn"),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);

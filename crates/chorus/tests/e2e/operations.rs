@@ -19,11 +19,19 @@ async fn health_ready_and_metrics_answer(app: &Chorus) {
     let ready = api.get("/ready", None).await;
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
     api.get("/api/v1/auth/me", None).await;
-    let metrics = api.http.get(api.url("/metrics")).send().await.expect("metrics");
+    let metrics = api
+        .http
+        .get(api.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
     assert_eq!(metrics.status(), StatusCode::OK);
     let text = metrics.text().await.expect("text");
     assert!(text.contains("chorus_http_requests_total"), "{text}");
-    assert!(text.contains("route=\"/api/v1/auth/me\""), "per-route series: {text}");
+    assert!(
+        text.contains("route=\"/api/v1/auth/me\""),
+        "per-route series: {text}"
+    );
 }
 
 async fn the_openapi_document_lists_every_auth_route(app: &Chorus) {
@@ -38,7 +46,11 @@ async fn the_openapi_document_lists_every_auth_route(app: &Chorus) {
         "/api/v1/auth/logout",
         "/api/v1/auth/me",
     ] {
-        assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from {:?}",
+            paths.keys()
+        );
     }
 }
 
@@ -50,7 +62,9 @@ async fn chorus_up_listens_where_chorus_listen_says() {
     };
     let app = Chorus::embedded_in(temp_dir("listen"), &format!("127.0.0.1:{port}")).await;
     assert_eq!(app.base, format!("http://127.0.0.1:{port}"));
-    let answer = Api::new(&format!("http://127.0.0.1:{port}")).get("/health", None).await;
+    let answer = Api::new(&format!("http://127.0.0.1:{port}"))
+        .get("/health", None)
+        .await;
     assert_eq!(answer.status, StatusCode::OK);
 }
 
@@ -58,7 +72,10 @@ async fn chorus_up_listens_where_chorus_listen_says() {
 async fn chorus_up_keeps_its_data_in_the_folder_it_starts_from() {
     let app = Chorus::embedded().await;
     Api::new(&app.base).signup("dd").await;
-    assert!(app.dir.join("data/auth.db").exists(), "the default data folder is ./data");
+    assert!(
+        app.dir.join("data/auth.db").exists(),
+        "the default data folder is ./data"
+    );
 }
 
 #[tokio::test]
@@ -80,7 +97,11 @@ async fn an_acknowledged_signup_survives_a_crash() {
     let username = session.user["username"].as_str().expect("username");
     let login = api.login(username, &session.password).await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
-    assert_eq!(api.me(&session.access_token).await.status, StatusCode::OK, "tokens survive a restart");
+    assert_eq!(
+        api.me(&session.access_token).await.status,
+        StatusCode::OK,
+        "tokens survive a restart"
+    );
 }
 
 #[tokio::test]
@@ -88,12 +109,19 @@ async fn a_logout_survives_a_restart() {
     let app = Chorus::embedded().await;
     let api = Api::new(&app.base);
     let session = api.signup("relog").await;
-    assert_eq!(api.logout(&session.access_token).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.logout(&session.access_token).await.status,
+        StatusCode::NO_CONTENT
+    );
     let dir = app.crash().await;
 
     let restarted = Chorus::embedded_in(dir, "127.0.0.1:0").await;
     let answer = Api::new(&restarted.base).me(&session.access_token).await;
-    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "a revoked token stays revoked after a restart");
+    assert_eq!(
+        answer.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token stays revoked after a restart"
+    );
 }
 
 #[tokio::test]
@@ -102,7 +130,10 @@ async fn chorus_config_prints_the_settings_with_secrets_redacted() {
         .arg("config")
         .current_dir(temp_dir("config"))
         .env("CHORUS_SECURITY__JWT_SECRET", "do-not-print-me")
-        .env("CHORUS_INFRA__STORE_URL", "postgres://root:hunter2@127.0.0.1/test")
+        .env(
+            "CHORUS_INFRA__STORE_URL",
+            "postgres://root:hunter2@127.0.0.1/test",
+        )
         .output()
         .await
         .expect("runs");

@@ -22,7 +22,9 @@ impl Base {
             .parse()
             .with_context(|| format!("upstream URL {url:?} is not a URL"))?;
         if uri.scheme() != Some(&Scheme::HTTP) {
-            bail!("upstream URL {url:?} must start with http:// (the gateway speaks plain HTTP to services)");
+            bail!(
+                "upstream URL {url:?} must start with http:// (the gateway speaks plain HTTP to services)"
+            );
         }
         if uri.query().is_some() {
             bail!("upstream URL {url:?} must not have a query");
@@ -244,12 +246,20 @@ mod tests {
         let uri = base
             .uri(&PathAndQuery::from_static("/api/v1/users/1?x=2"))
             .expect("uri");
-        assert_eq!(uri.to_string(), "http://users:8080/inner/api/v1/users/1?x=2");
+        assert_eq!(
+            uri.to_string(),
+            "http://users:8080/inner/api/v1/users/1?x=2"
+        );
     }
 
     #[test]
     fn bad_upstream_urls_are_refused() {
-        for url in ["https://users:8443", "users:8080", "http://users:8080/?q=1", "not a url"] {
+        for url in [
+            "https://users:8443",
+            "users:8080",
+            "http://users:8080/?q=1",
+            "not a url",
+        ] {
             assert!(Base::parse(url).is_err(), "{url}");
         }
         assert!(Balancer::new("users", &[]).is_err());

@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn hop_by_hop_headers_and_those_named_by_connection_go() {
         let mut headers = HeaderMap::new();
-        headers.insert(CONNECTION, HeaderValue::from_static("keep-alive, x-secret-hop"));
+        headers.insert(
+            CONNECTION,
+            HeaderValue::from_static("keep-alive, x-secret-hop"),
+        );
         headers.insert(KEEP_ALIVE, HeaderValue::from_static("timeout=5"));
         headers.insert("x-secret-hop", HeaderValue::from_static("1"));
         headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));

@@ -24,8 +24,9 @@ pub(crate) fn spawn_health_checks(
     timeout: Duration,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Handle::try_current()
-        .context("the gateway router must be built inside a Tokio runtime: it starts health checks")?;
+    let runtime = tokio::runtime::Handle::try_current().context(
+        "the gateway router must be built inside a Tokio runtime: it starts health checks",
+    )?;
     runtime.spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -34,17 +35,16 @@ pub(crate) fn spawn_health_checks(
                 () = shutdown.cancelled() => break,
                 _ = ticks.tick() => {}
             }
-            let round = balancers.iter().flat_map(|balancer| {
-                let client = &client;
-                balancer
-                    .instances()
-                    .iter()
-                    .enumerate()
-                    .map(move |(index, instance)| async move {
-                        let healthy = probe(client, &instance.base, timeout).await;
-                        balancer.set_health(index, healthy);
-                    })
-            });
+            let round =
+                balancers.iter().flat_map(|balancer| {
+                    let client = &client;
+                    balancer.instances().iter().enumerate().map(
+                        move |(index, instance)| async move {
+                            let healthy = probe(client, &instance.base, timeout).await;
+                            balancer.set_health(index, healthy);
+                        },
+                    )
+                });
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 _ = join_all(round) => {}

@@ -4,8 +4,9 @@
 //! per path of its OpenAPI document (and its extra paths), for every method
 //! but CONNECT and TRACE.
 //! Bodies stream both ways, never buffered. A refused connection ejects the
-//! instance at once; a body-less GET or HEAD then tries once more on another
-//! healthy instance. The health task brings instances back.
+//! instance at once; a body-less GET or HEAD that got no response (refused,
+//! or the connection dropped) tries once more on another healthy instance.
+//! The health task ejects failing instances and brings them back.
 //!
 //! Upgrades (WebSocket, Socket.IO) belong in [`forward`]: today `Upgrade`
 //! is hop-by-hop and removed, so such a request reaches the service as plain
@@ -171,8 +172,8 @@ impl Proxy {
 /// on another instance if the first never got a response.
 async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let retryable = matches!(parts.method, Method::GET | Method::HEAD)
-        && body.size_hint().exact() == Some(0);
+    let retryable =
+        matches!(parts.method, Method::GET | Method::HEAD) && body.size_hint().exact() == Some(0);
     let mut headers = parts.headers;
     strip_hop_by_hop(&mut headers);
     add_forwarding(&mut headers, &parts.extensions);
@@ -201,7 +202,13 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     };
     drop(lease);
     match proxy
-        .attempt(&retry, &parts.method, &path_and_query, headers, Body::empty())
+        .attempt(
+            &retry,
+            &parts.method,
+            &path_and_query,
+            headers,
+            Body::empty(),
+        )
         .await
     {
         Ok(response) => relay(response, retry),

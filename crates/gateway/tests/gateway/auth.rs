@@ -62,7 +62,10 @@ async fn an_alg_none_token_is_refused() {
 async fn another_authorization_scheme_is_refused() {
     let app = TestApp::new();
     let response = app
-        .get("/api/v1/whoever", &[("authorization", "Basic dXNlcjpwYXNz")])
+        .get(
+            "/api/v1/whoever",
+            &[("authorization", "Basic dXNlcjpwYXNz")],
+        )
         .await;
     assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
@@ -162,7 +165,12 @@ async fn a_cookie_authenticated_post_without_the_csrf_header_is_forbidden() {
     let app = TestApp::new();
     let cookie = format!("chorus_access={}", app.token(600, Some("c5rf")));
     let response = app
-        .send(request("POST", "/api/v1/whoever", &[("cookie", &cookie)], Body::empty()))
+        .send(request(
+            "POST",
+            "/api/v1/whoever",
+            &[("cookie", &cookie)],
+            Body::empty(),
+        ))
         .await;
     assert_error(response, StatusCode::FORBIDDEN, "csrf_failed").await;
 

@@ -157,16 +157,16 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
-        self.send(request("GET", path, headers, Body::empty())).await
+        self.send(request("GET", path, headers, Body::empty()))
+            .await
     }
 }
 
 pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Request<Body> {
-    let builder = headers
-        .iter()
-        .fold(Request::builder().method(method).uri(path), |builder, (name, value)| {
-            builder.header(*name, *value)
-        });
+    let builder = headers.iter().fold(
+        Request::builder().method(method).uri(path),
+        |builder, (name, value)| builder.header(*name, *value),
+    );
     builder.body(body).expect("valid request")
 }
 

@@ -9,12 +9,12 @@ use axum::routing::get;
 use chorus_gateway::{Backend, GatewayConfig, GatewayDeps, Upstream};
 use chorus_ports::cache::MemoryCache;
 use chorus_telemetry::Readiness;
-use tokio_util::sync::CancellationToken;
 use http::StatusCode;
 use http::header::{
     ACCEPT_ENCODING, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, ALLOW,
     CONTENT_ENCODING, CONTENT_LENGTH,
 };
+use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{
     TestApp, assert_error, body_of, document, identity_key, json_of, request, token_keys,
@@ -34,7 +34,12 @@ async fn a_wrong_method_answers_405_in_the_error_shape() {
         .send(request("DELETE", "/api/v1/auth/me", &[], Body::empty()))
         .await;
     assert!(response.headers().contains_key(ALLOW));
-    assert_error(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    assert_error(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -54,9 +59,19 @@ async fn an_oversize_body_answers_413_in_the_error_shape() {
     assert_error(declared, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
 
     let undeclared = app
-        .send(request("POST", "/api/v1/echo", &[], Body::from(vec![b'x'; 4096])))
+        .send(request(
+            "POST",
+            "/api/v1/echo",
+            &[],
+            Body::from(vec![b'x'; 4096]),
+        ))
         .await;
-    assert_error(undeclared, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    assert_error(
+        undeclared,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -85,14 +100,26 @@ async fn a_cors_preflight_is_answered_for_any_origin_by_default() {
     let preflight = [
         ("origin", "https://app.example"),
         ("access-control-request-method", "POST"),
-        ("access-control-request-headers", "authorization,content-type"),
+        (
+            "access-control-request-headers",
+            "authorization,content-type",
+        ),
     ];
     let response = app
-        .send(request("OPTIONS", "/api/v1/whoever", &preflight, Body::empty()))
+        .send(request(
+            "OPTIONS",
+            "/api/v1/whoever",
+            &preflight,
+            Body::empty(),
+        ))
         .await;
     assert!(response.status().is_success(), "{}", response.status());
     assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
-    assert!(!response.headers().contains_key(ACCESS_CONTROL_ALLOW_CREDENTIALS));
+    assert!(
+        !response
+            .headers()
+            .contains_key(ACCESS_CONTROL_ALLOW_CREDENTIALS)
+    );
 }
 
 #[tokio::test]
@@ -105,12 +132,18 @@ async fn listed_origins_get_credentials_and_others_get_nothing() {
         request(
             "OPTIONS",
             "/api/v1/whoever",
-            &[("origin", origin), ("access-control-request-method", "POST")],
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "POST"),
+            ],
             Body::empty(),
         )
     };
     let allowed = app.send(preflight("https://app.example")).await;
-    assert_eq!(allowed.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example");
+    assert_eq!(
+        allowed.headers()[ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://app.example"
+    );
     assert_eq!(allowed.headers()[ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
 
     let refused = app.send(preflight("https://evil.example")).await;
@@ -216,12 +249,24 @@ async fn services_whose_routes_collide_are_refused_at_start() {
     };
     let local = || Backend::InProcess(Router::new().route("/api/v1/same", get(|| async { "" })));
     let both_local = vec![upstream("one", local()), upstream("two", local())];
-    let error = chorus_gateway::router(&GatewayConfig::default(), deps(), both_local)
-        .err()
-        .expect("refused");
+    let error =
+        chorus_gateway::router(&GatewayConfig::default(), deps(), both_local).expect_err("refused");
     assert!(format!("{error:#}").contains("two"), "{error:#}");
 
     let remote = Backend::Remote(vec!["http://127.0.0.1:9".to_string()]);
     let local_and_remote = vec![upstream("one", local()), upstream("two", remote)];
     assert!(chorus_gateway::router(&GatewayConfig::default(), deps(), local_and_remote).is_err());
+}
+
+#[test]
+fn remote_upstreams_outside_a_runtime_are_refused_rather_than_panicking() {
+    let upstream = Upstream {
+        service: "users".to_string(),
+        openapi: document(&["/api/v1/users/{id}"]),
+        extra_paths: Vec::new(),
+        backend: Backend::Remote(vec!["http://127.0.0.1:9".to_string()]),
+    };
+    let error = chorus_gateway::router(&GatewayConfig::default(), deps(), vec![upstream])
+        .expect_err("refused");
+    assert!(format!("{error:#}").contains("Tokio runtime"), "{error:#}");
 }

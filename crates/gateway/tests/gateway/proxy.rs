@@ -18,9 +18,9 @@ use chorus_core::{IdentityKey, MaybeIdentity};
 use chorus_gateway::{Backend, GatewayConfig, GatewayDeps, Upstream};
 use chorus_ports::cache::MemoryCache;
 use chorus_telemetry::Readiness;
-use http::StatusCode;
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
+use http::StatusCode;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use hyper_util::rt::TokioIo;
@@ -63,7 +63,9 @@ struct Instance {
 
 impl Instance {
     async fn start(name: &'static str) -> Self {
-        let listener = within(TcpListener::bind("127.0.0.1:0")).await.expect("bind");
+        let listener = within(TcpListener::bind("127.0.0.1:0"))
+            .await
+            .expect("bind");
         Self::serve(name, listener)
     }
 
@@ -85,8 +87,14 @@ impl Instance {
             .route("/health", get(|| async { "ok" }))
             .route("/api/v1/where", get(place))
             .route("/api/v1/extra/{*rest}", get(place))
-            .route("/api/v1/echo", post(|body: Body| async move { Response::new(body) }))
-            .route("/api/v1/sink", post(|body: Bytes| async move { body.len().to_string() }))
+            .route(
+                "/api/v1/echo",
+                post(|body: Body| async move { Response::new(body) }),
+            )
+            .route(
+                "/api/v1/sink",
+                post(|body: Bytes| async move { body.len().to_string() }),
+            )
             .route(
                 "/api/v1/slow",
                 get(|| async {
@@ -98,7 +106,9 @@ impl Instance {
         let stop = CancellationToken::new();
         let shutdown = stop.clone().cancelled_owned();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
         });
         Self {
             addr,
@@ -131,7 +141,12 @@ async fn place(
     headers: HeaderMap,
 ) -> axum::Json<Value> {
     state.hits.fetch_add(1, Ordering::SeqCst);
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     axum::Json(json!({
         "instance": state.name,
         "user_id": identity.map(|identity| identity.user_id.to_string()),
@@ -178,19 +193,28 @@ impl Gateway {
         };
         let upstream = Upstream {
             service: "places".to_string(),
-            openapi: document(&["/api/v1/where", "/api/v1/echo", "/api/v1/sink", "/api/v1/slow"]),
+            openapi: document(&[
+                "/api/v1/where",
+                "/api/v1/echo",
+                "/api/v1/sink",
+                "/api/v1/slow",
+            ]),
             extra_paths: vec!["/api/v1/extra/{*rest}".to_string()],
             backend: Backend::Remote(instances.iter().map(|instance| instance.url()).collect()),
         };
         let mut upstreams = others;
         upstreams.push(upstream);
         let router = chorus_gateway::router(&config, deps, upstreams).expect("gateway router");
-        let listener = within(TcpListener::bind("127.0.0.1:0")).await.expect("bind");
+        let listener = within(TcpListener::bind("127.0.0.1:0"))
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("address");
         let stop = shutdown.clone().cancelled_owned();
         tokio::spawn(async move {
             let service = router.into_make_service_with_connect_info::<SocketAddr>();
-            let _ = axum::serve(listener, service).with_graceful_shutdown(stop).await;
+            let _ = axum::serve(listener, service)
+                .with_graceful_shutdown(stop)
+                .await;
         });
         let http = reqwest::Client::builder()
             .timeout(PATIENCE)
@@ -208,7 +232,12 @@ impl Gateway {
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.http.get(self.url(path)).send().await.expect("gateway answers");
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("gateway answers");
         let status = StatusCode::from_u16(response.status().as_u16()).expect("status");
         (status, response.json().await.expect("JSON body"))
     }
@@ -217,7 +246,12 @@ impl Gateway {
     async fn await_ready_status(&self, status: StatusCode) {
         within(async {
             loop {
-                let response = self.http.get(self.url("/ready")).send().await.expect("answers");
+                let response = self
+                    .http
+                    .get(self.url("/ready"))
+                    .send()
+                    .await
+                    .expect("answers");
                 if response.status().as_u16() == status.as_u16() {
                     return;
                 }
@@ -243,7 +277,12 @@ async fn requests_spread_over_both_instances() {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     assert_eq!(a.hits() + b.hits(), 20);
-    assert!(a.hits() >= 5 && b.hits() >= 5, "a: {}, b: {}", a.hits(), b.hits());
+    assert!(
+        a.hits() >= 5 && b.hits() >= 5,
+        "a: {}, b: {}",
+        a.hits(),
+        b.hits()
+    );
 }
 
 #[tokio::test]
@@ -301,9 +340,14 @@ async fn with_every_instance_down_the_gateway_answers_503_and_is_not_ready() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "unavailable");
 
-    gateway.await_ready_status(StatusCode::SERVICE_UNAVAILABLE).await;
+    gateway
+        .await_ready_status(StatusCode::SERVICE_UNAVAILABLE)
+        .await;
     let (_, body) = gateway.get("/ready").await;
-    assert!(body["error"]["details"]["upstream:places"].is_string(), "{body}");
+    assert!(
+        body["error"]["details"]["upstream:places"].is_string(),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -340,7 +384,10 @@ async fn the_instance_learns_who_asked_and_who_is_signed_in() {
     assert_eq!(body["x-forwarded-proto"], "http");
     assert_eq!(body["x-forwarded-host"], gateway.addr.to_string());
     assert_eq!(body["x-request-id"], "trace-me-1");
-    assert!(body["x-hop"].is_null(), "a header named by Connection is hop-by-hop: {body}");
+    assert!(
+        body["x-hop"].is_null(),
+        "a header named by Connection is hop-by-hop: {body}"
+    );
 }
 
 #[tokio::test]
@@ -400,7 +447,12 @@ async fn a_large_post_body_arrives_intact() {
         .expect("answers");
     assert_eq!(response.status().as_u16(), 200);
     let echoed = response.bytes().await.expect("body");
-    assert!(echoed == payload, "{} bytes back of {}", echoed.len(), payload.len());
+    assert!(
+        echoed == payload,
+        "{} bytes back of {}",
+        echoed.len(),
+        payload.len()
+    );
 }
 
 type Feed = mpsc::Sender<Bytes>;
@@ -421,10 +473,11 @@ async fn streaming_post(
     impl Future<Output = hyper::Result<http::Response<hyper::body::Incoming>>>,
 ) {
     let stream = within(TcpStream::connect(gateway)).await.expect("connect");
-    let (mut sender, connection) =
-        within(hyper::client::conn::http1::handshake::<_, FedBody>(TokioIo::new(stream)))
-            .await
-            .expect("handshake");
+    let (mut sender, connection) = within(hyper::client::conn::http1::handshake::<_, FedBody>(
+        TokioIo::new(stream),
+    ))
+    .await
+    .expect("handshake");
     tokio::spawn(connection);
     let (feed, chunks) = mpsc::channel::<Bytes>(4);
     let body: FedBody = StreamBody::new(chunks.map(data_frame as fn(Bytes) -> _));
@@ -441,16 +494,26 @@ async fn a_post_body_streams_through_both_ways_without_buffering() {
     let gateway = Gateway::start(&[&a], |_| {}).await;
     let (mut feed, response) = streaming_post(gateway.addr, "/api/v1/echo").await;
     let response = tokio::spawn(response);
-    within(feed.send(Bytes::from_static(b"first chunk;"))).await.expect("send");
-    let response = within(response).await.expect("task").expect("response head");
+    within(feed.send(Bytes::from_static(b"first chunk;")))
+        .await
+        .expect("send");
+    let response = within(response)
+        .await
+        .expect("task")
+        .expect("response head");
     assert_eq!(response.status(), StatusCode::OK);
     let mut body = response.into_body();
 
     // The first chunk comes back while the request body is still open.
-    let frame = within(body.frame()).await.expect("a frame").expect("no error");
+    let frame = within(body.frame())
+        .await
+        .expect("a frame")
+        .expect("no error");
     assert_eq!(frame.into_data().expect("data"), "first chunk;");
 
-    within(feed.send(Bytes::from_static(b"second chunk"))).await.expect("send");
+    within(feed.send(Bytes::from_static(b"second chunk")))
+        .await
+        .expect("send");
     drop(feed);
     let rest = within(body.collect()).await.expect("rest").to_bytes();
     assert_eq!(rest, "second chunk");
@@ -463,14 +526,23 @@ async fn an_oversize_streamed_body_answers_413_in_the_error_shape() {
     let (mut feed, response) = streaming_post(gateway.addr, "/api/v1/sink").await;
     let response = tokio::spawn(response);
     for _ in 0..16 {
-        if within(feed.send(Bytes::from(vec![b'x'; 16 * 1024]))).await.is_err() {
+        if within(feed.send(Bytes::from(vec![b'x'; 16 * 1024])))
+            .await
+            .is_err()
+        {
             break;
         }
     }
     drop(feed);
-    let response = within(response).await.expect("task").expect("response head");
+    let response = within(response)
+        .await
+        .expect("task")
+        .expect("response head");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let body = within(response.into_body().collect()).await.expect("body").to_bytes();
+    let body = within(response.into_body().collect())
+        .await
+        .expect("body")
+        .to_bytes();
     let body: Value = serde_json::from_slice(&body).expect("JSON");
     assert_eq!(body["error"]["code"], "payload_too_large");
 }

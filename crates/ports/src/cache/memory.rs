@@ -34,6 +34,15 @@ impl Expiry<String, Entry> for PerEntryTtl {
     }
 }
 
+/// When an entry written now with `ttl` expires; a TTL too long to add to
+/// `Instant` (such as `Duration::MAX`) means about a century.
+fn expiry(ttl: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(ttl)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 pub struct MemoryCache {
     namespace: String,
     entries: Moka<String, Entry>,
@@ -48,7 +57,9 @@ impl MemoryCache {
             namespace: namespace.to_string(),
             entries: Moka::builder()
                 .weigher(|key: &String, entry: &Entry| {
-                    (key.len() + entry.value.len()).try_into().unwrap_or(u32::MAX)
+                    (key.len() + entry.value.len())
+                        .try_into()
+                        .unwrap_or(u32::MAX)
                 })
                 .max_capacity(256 * 1024 * 1024)
                 .expire_after(PerEntryTtl)
@@ -69,7 +80,7 @@ impl Cache for MemoryCache {
     }
 
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> anyhow::Result<()> {
-        let expires_at = Instant::now() + ttl;
+        let expires_at = expiry(ttl);
         self.entries
             .insert(self.key(key), Entry { value, expires_at })
             .await;
@@ -89,9 +100,12 @@ impl Cache for MemoryCache {
                 std::str::from_utf8(&entry.value)?.parse::<i64>()?,
                 entry.expires_at,
             ),
-            None => (0, Instant::now() + ttl),
+            None => (0, expiry(ttl)),
         };
-        let next = current + by;
+        // Like Redis: an overflow is an error, not a wrap-around (or a panic).
+        let next = current
+            .checked_add(by)
+            .ok_or_else(|| anyhow::anyhow!("incrementing {key} by {by} would overflow"))?;
         let value = Bytes::from(next.to_string());
         self.entries.insert(key, Entry { value, expires_at }).await;
         Ok(next)

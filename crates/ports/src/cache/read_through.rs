@@ -164,7 +164,9 @@ where
         let cache_key = self.cache_key(key);
         self.mark_stale(&cache_key);
         let bytes = serde_json::to_vec(value)?;
-        self.cache.set(&cache_key, Bytes::from(bytes), self.ttl).await
+        self.cache
+            .set(&cache_key, Bytes::from(bytes), self.ttl)
+            .await
     }
 
     fn cache_key(&self, key: &str) -> String {
@@ -277,6 +279,14 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_read_can_be_spawned_on_any_worker() {
+        fn assert_send<T: Send>(_: &T) {}
+        let cache = users(memory());
+        let read = cache.get_or_load("1", || async { Ok(None) });
+        assert_send(&read);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn fifty_concurrent_misses_on_one_key_run_the_loader_once() {
         let cache = users(memory());
@@ -359,7 +369,11 @@ mod tests {
     async fn an_undecodable_cached_value_is_reloaded_and_replaced() {
         let inner = memory();
         inner
-            .set("user:5", Bytes::from_static(b"{not json"), Duration::from_secs(60))
+            .set(
+                "user:5",
+                Bytes::from_static(b"{not json"),
+                Duration::from_secs(60),
+            )
             .await
             .expect("set");
         let cache = users(inner.clone());
@@ -404,11 +418,7 @@ mod tests {
         let cache = users(memory());
         let leader = {
             let cache = cache.clone();
-            tokio::spawn(async move {
-                cache
-                    .get_or_load("6", || futures::future::pending())
-                    .await
-            })
+            tokio::spawn(async move { cache.get_or_load("6", futures::future::pending).await })
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
         let follower = {
@@ -448,7 +458,11 @@ mod tests {
         cache.invalidate("4").await.expect("invalidate");
         let _ = release.send(());
         let old = reader.await.expect("task ran").expect("loaded");
-        assert_eq!(old.as_deref(), Some("old"), "the reader still gets its answer");
+        assert_eq!(
+            old.as_deref(),
+            Some("old"),
+            "the reader still gets its answer"
+        );
         let fresh = cache
             .get_or_load("4", || async { Ok(Some("new".to_string())) })
             .await

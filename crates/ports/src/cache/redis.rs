@@ -86,9 +86,13 @@ pub(crate) async fn init<C: ClientLike>(client: &C, url: &str) -> anyhow::Result
     result.with_context(|| format!("connecting to Redis at {}", crate::store::redact(url)))
 }
 
-/// Redis wants a whole, positive number of milliseconds.
+/// Redis wants a whole, positive number of milliseconds, and refuses one that
+/// overflows when added to the current time: half of `i64::MAX` is still
+/// about 146 million years.
 fn millis(ttl: Duration) -> i64 {
-    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1)
+    i64::try_from(ttl.as_millis())
+        .unwrap_or(i64::MAX)
+        .clamp(1, i64::MAX / 2)
 }
 
 #[async_trait]
@@ -162,6 +166,6 @@ mod tests {
         assert_eq!(millis(Duration::from_millis(300)), 300);
         assert_eq!(millis(Duration::ZERO), 1);
         assert_eq!(millis(Duration::from_micros(10)), 1);
-        assert_eq!(millis(Duration::MAX), i64::MAX);
+        assert_eq!(millis(Duration::MAX), i64::MAX / 2);
     }
 }

@@ -41,8 +41,15 @@ impl MemoryPubSub {
 #[async_trait]
 impl PubSub for MemoryPubSub {
     async fn publish(&self, channel: &str, message: Bytes) -> anyhow::Result<()> {
-        // No subscriber is not an error: pub/sub keeps nothing.
-        let _ = self.sender(channel).send(message);
+        let name = format!("{}:{channel}", self.namespace);
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        // No subscriber is not an error: pub/sub keeps nothing. Nor does a
+        // publish create a channel nobody listens to.
+        if let Some(sender) = channels.get(&name)
+            && sender.send(message).is_err()
+        {
+            channels.remove(&name);
+        }
         Ok(())
     }
 

@@ -243,11 +243,7 @@ impl PubSub for RedisPubSub {
     }
 
     async fn ping(&self) -> anyhow::Result<()> {
-        let _pong: String = self
-            .publisher
-            .ping(None)
-            .await
-            .context("pinging Redis")?;
+        let _pong: String = self.publisher.ping(None).await.context("pinging Redis")?;
         anyhow::ensure!(
             self.shared.subscriber.is_connected(),
             "the Redis subscriber connection is down"

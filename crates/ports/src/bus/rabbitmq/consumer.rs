@@ -26,7 +26,7 @@ use crate::bus::{EventHandler, Subscription};
 const PREFETCH: u16 = 32;
 const FIRST_RESTART_WAIT: Duration = Duration::from_millis(200);
 const MAX_RESTART_WAIT: Duration = Duration::from_secs(5);
-/// A consumer that ran this long before failing restarts without delay.
+/// After running this long, a failed consumer restarts after the shortest wait again.
 const HEALTHY_RUN: Duration = Duration::from_secs(10);
 /// Bounds each wait on the broker so a stalled one cannot wedge a consumer.
 const BROKER_TIMEOUT: Duration = Duration::from_secs(30);

@@ -60,8 +60,8 @@ use super::{EventBus, EventHandler, Subscription};
 
 /// How long `declare` and `subscribe` wait for a connection being restored.
 const DECLARE_WAIT: Duration = Duration::from_secs(10);
-/// Bounds a publish so a stalled broker cannot wedge the outbox relay.
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bounds each wait on the broker, so a stalled one cannot wedge the outbox relay.
+const BROKER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `close` waits for in-flight handlers.
 const CLOSE_WAIT: Duration = Duration::from_secs(30);
 /// `dead_letters` reads at most this many: it holds them all in memory.
@@ -128,7 +128,7 @@ impl EventBus for RabbitBus {
             anyhow::ensure!(confirm.is_ack(), "RabbitMQ refused (nacked) the event");
             Ok(())
         };
-        tokio::time::timeout(PUBLISH_TIMEOUT, published)
+        tokio::time::timeout(BROKER_TIMEOUT, published)
             .await
             .context("RabbitMQ did not confirm in time")?
             .with_context(|| format!("publishing {} {}", event.kind, event.id))
@@ -203,7 +203,7 @@ impl EventBus for RabbitBus {
             }
             anyhow::Ok(events)
         };
-        let read = tokio::time::timeout(PUBLISH_TIMEOUT, read).await;
+        let read = tokio::time::timeout(BROKER_TIMEOUT, read).await;
         let _ = channel
             .close(REPLY_SUCCESS, "read dead letters".into())
             .await;

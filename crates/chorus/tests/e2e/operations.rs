@@ -180,3 +180,36 @@ async fn serve_without_shared_secrets_refuses_to_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("security.jwt_secret"), "{stderr}");
 }
+
+#[tokio::test]
+async fn chorus_migrate_creates_the_databases_and_exits() {
+    let dir = temp_dir("migrate");
+    let output = tokio::process::Command::new(binary())
+        .arg("migrate")
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrated auth"));
+    assert!(dir.join("data/auth.db").exists());
+
+    // Migrating again is harmless, and the migrated data folder starts as usual.
+    let again = tokio::process::Command::new(binary())
+        .arg("migrate")
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("runs");
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let app = Chorus::embedded_in(dir, "127.0.0.1:0").await;
+    Api::new(&app.base).signup("mig").await;
+}

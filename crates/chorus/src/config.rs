@@ -122,20 +122,20 @@ impl Config {
         // `Config::default()`: secrets serialize as "[redacted]", which would
         // then pass for a configured secret.
         let mut figment = Figment::new();
-        match file {
+        let file = match file {
             Some(path) => {
                 anyhow::ensure!(
                     path.exists(),
                     "config file {} does not exist",
                     path.display()
                 );
-                figment = figment.merge(Toml::file_exact(path));
+                Some(path)
             }
             // Only this folder's: figment's `Toml::file` would also search parent folders.
-            None if Path::new("chorus.toml").exists() => {
-                figment = figment.merge(Toml::file_exact("chorus.toml"));
-            }
-            None => {}
+            None => Some(Path::new("chorus.toml")).filter(|default| default.exists()),
+        };
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
         }
         let env = Env::prefixed("CHORUS_").split("__").filter(|key| {
             let section = key.as_str().split('.').next().unwrap_or("");

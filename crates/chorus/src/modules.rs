@@ -136,9 +136,8 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
     // for want of a consumer that has not started yet. The in-process bus
     // reaches only this process's consumers, and waits for each one it
     // knows: declare only those that run here.
-    let in_process_bus = config.infra.bus_url == "memory";
     for service in SERVICES {
-        if in_process_bus && !modules.contains(&service.module) {
+        if config.infra.uses_in_process_bus() && !modules.contains(&service.module) {
             continue;
         }
         for subscription in (service.subscriptions)() {

@@ -76,7 +76,12 @@ impl InfraConfig {
         self.store_url == "sqlite"
             && self.cache_url == "memory"
             && self.pubsub_url == "memory"
-            && self.bus_url == "memory"
+            && self.uses_in_process_bus()
+    }
+
+    /// Is the event bus the in-process one (reaching only this process's consumers)?
+    pub fn uses_in_process_bus(&self) -> bool {
+        self.bus_url == "memory"
     }
 
     /// Where `service` keeps its tables: its own SQLite file, or its own
@@ -123,7 +128,7 @@ impl Infra {
                     .context("setting infra.pubsub_url: cannot reach Redis")?,
             )
         };
-        let bus: Arc<dyn EventBus> = if config.bus_url == "memory" {
+        let bus: Arc<dyn EventBus> = if config.uses_in_process_bus() {
             Arc::new(MemoryBus::new())
         } else {
             Arc::new(

@@ -163,6 +163,20 @@ impl Chorus {
     }
 }
 
+/// Runs `chorus <args>` in `dir` to its end, as a one-off command in a
+/// shell would; a run past 30 s fails the test (and is killed).
+pub async fn run_to_end(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(binary());
+    command.args(args).current_dir(dir).kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    tokio::time::timeout(Duration::from_secs(30), command.output())
+        .await
+        .unwrap_or_else(|_| panic!("chorus {} did not exit within 30 s", args.join(" ")))
+        .expect("chorus runs")
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }

@@ -1,12 +1,10 @@
 //! Running Chorus: where it listens, what it reports, how it starts, stops
 //! and recovers.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 
 use crate::client::Api;
-use crate::harness::{Chorus, binary, temp_dir};
+use crate::harness::{Chorus, run_to_end, temp_dir};
 
 crate::in_both_modes!(
     health_ready_and_metrics_answer,
@@ -126,17 +124,18 @@ async fn a_logout_survives_a_restart() {
 
 #[tokio::test]
 async fn chorus_config_prints_the_settings_with_secrets_redacted() {
-    let output = tokio::process::Command::new(binary())
-        .arg("config")
-        .current_dir(temp_dir("config"))
-        .env("CHORUS_SECURITY__JWT_SECRET", "do-not-print-me")
-        .env(
-            "CHORUS_INFRA__STORE_URL",
-            "postgres://root:hunter2@127.0.0.1/test",
-        )
-        .output()
-        .await
-        .expect("runs");
+    let output = run_to_end(
+        &temp_dir("config"),
+        &["config"],
+        &[
+            ("CHORUS_SECURITY__JWT_SECRET", "do-not-print-me"),
+            (
+                "CHORUS_INFRA__STORE_URL",
+                "postgres://root:hunter2@127.0.0.1/test",
+            ),
+        ],
+    )
+    .await;
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).expect("utf-8");
     assert!(text.contains("listen = \"127.0.0.1:8080\""), "{text}");
@@ -151,17 +150,7 @@ async fn a_wrong_setting_stops_the_start_and_names_the_setting() {
         ("CHORUS_INFRA__BUS_URL", "kafka://nowhere", "infra.bus_url"),
         ("CHORUS_LISTEN", "nowhere", "listen"),
     ] {
-        let output = tokio::time::timeout(
-            Duration::from_secs(30),
-            tokio::process::Command::new(binary())
-                .arg("up")
-                .current_dir(temp_dir("badconf"))
-                .env(variable, value)
-                .output(),
-        )
-        .await
-        .expect("exits promptly")
-        .expect("runs");
+        let output = run_to_end(&temp_dir("badconf"), &["up"], &[(variable, value)]).await;
         assert!(!output.status.success(), "{variable}={value} must fail");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(setting), "{variable}={value}: {stderr}");
@@ -170,12 +159,7 @@ async fn a_wrong_setting_stops_the_start_and_names_the_setting() {
 
 #[tokio::test]
 async fn serve_without_shared_secrets_refuses_to_start() {
-    let output = tokio::process::Command::new(binary())
-        .args(["serve", "--target", "auth"])
-        .current_dir(temp_dir("nosecret"))
-        .output()
-        .await
-        .expect("runs");
+    let output = run_to_end(&temp_dir("nosecret"), &["serve", "--target", "auth"], &[]).await;
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("security.jwt_secret"), "{stderr}");
@@ -184,12 +168,7 @@ async fn serve_without_shared_secrets_refuses_to_start() {
 #[tokio::test]
 async fn chorus_migrate_creates_the_databases_and_exits() {
     let dir = temp_dir("migrate");
-    let output = tokio::process::Command::new(binary())
-        .arg("migrate")
-        .current_dir(&dir)
-        .output()
-        .await
-        .expect("runs");
+    let output = run_to_end(&dir, &["migrate"], &[]).await;
     assert!(
         output.status.success(),
         "{}",
@@ -199,12 +178,7 @@ async fn chorus_migrate_creates_the_databases_and_exits() {
     assert!(dir.join("data/auth.db").exists());
 
     // Migrating again is harmless, and the migrated data folder starts as usual.
-    let again = tokio::process::Command::new(binary())
-        .arg("migrate")
-        .current_dir(&dir)
-        .output()
-        .await
-        .expect("runs");
+    let again = run_to_end(&dir, &["migrate"], &[]).await;
     assert!(
         again.status.success(),
         "{}",

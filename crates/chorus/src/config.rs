@@ -33,8 +33,9 @@ pub struct Config {
     pub infra: InfraConfig,
     pub gateway: GatewayConfig,
     pub auth: AuthConfig,
-    /// Where each service listens when it runs without the gateway in its
-    /// process (`chorus serve --target auth`): `[services.auth] listen = "…"`.
+    /// Per service: where it listens when it runs without the gateway in its
+    /// process, and where other processes reach its instances for internal
+    /// calls: `[services.users] listen = "…", urls = ["http://…"]`.
     pub services: BTreeMap<String, ServiceConfig>,
 }
 
@@ -57,10 +58,27 @@ pub struct SecurityConfig {
     pub access_ttl_secs: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceConfig {
+    /// Its own listener (public routes, internal gRPC, `/health`…). Required
+    /// without a gateway in the process; optional beside one, where it lets
+    /// other processes call this instance.
     pub listen: Option<String>,
+    /// Its instances' base URLs, for services in other processes that call it.
+    pub urls: Vec<String>,
+    /// Deadline of one internal call to it, in milliseconds.
+    pub call_timeout_ms: u64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            urls: Vec::new(),
+            call_timeout_ms: 2_000,
+        }
+    }
 }
 
 impl Default for Config {

@@ -18,6 +18,7 @@ use chorus_core::token::TokenKeys;
 use chorus_core::{IdGenerator, IdentityKey};
 use chorus_gateway::{Backend, GatewayDeps, Upstream};
 use chorus_ports::{Infra, ServiceContext, Subscription};
+use chorus_rpc::UsersApi;
 use chorus_telemetry::Readiness;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -30,16 +31,20 @@ use crate::config::Config;
 pub enum Module {
     Gateway,
     Auth,
+    Users,
+    Posts,
 }
 
 impl Module {
     /// Every module, in start order (dependencies first).
-    pub const ALL: &[Module] = &[Module::Auth, Module::Gateway];
+    pub const ALL: &[Module] = &[Module::Auth, Module::Users, Module::Posts, Module::Gateway];
 
     pub fn name(self) -> &'static str {
         match self {
             Module::Gateway => "gateway",
             Module::Auth => chorus_auth::NAME,
+            Module::Users => chorus_users::NAME,
+            Module::Posts => chorus_posts::NAME,
         }
     }
 
@@ -85,18 +90,42 @@ struct ServiceInfo {
     subscriptions: fn() -> Vec<Subscription>,
 }
 
-const SERVICES: &[ServiceInfo] = &[ServiceInfo {
-    module: Module::Auth,
-    openapi: chorus_auth::openapi,
-    extra_paths: &[],
-    subscriptions: Vec::new,
-}];
+const SERVICES: &[ServiceInfo] = &[
+    ServiceInfo {
+        module: Module::Auth,
+        openapi: chorus_auth::openapi,
+        extra_paths: &[],
+        subscriptions: Vec::new,
+    },
+    ServiceInfo {
+        module: Module::Users,
+        openapi: chorus_users::openapi,
+        extra_paths: &[],
+        subscriptions: chorus_users::subscriptions,
+    },
+    ServiceInfo {
+        module: Module::Posts,
+        openapi: chorus_posts::openapi,
+        extra_paths: &[chorus_graphql::PATH],
+        subscriptions: chorus_posts::subscriptions,
+    },
+];
 
 /// A service started in this process.
 struct Started {
     module: Module,
+    /// Its public routes.
     router: Router,
+    /// Its internal (gRPC) routes: served on its own listener only, never
+    /// through the gateway.
+    internal: Router,
     readiness: Readiness,
+}
+
+/// What services started earlier in this process offer those started later.
+#[derive(Default)]
+struct Peers {
+    users: Option<Arc<dyn UsersApi>>,
 }
 
 /// A running Chorus process.
@@ -146,8 +175,9 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
     }
 
     let mut started = Vec::new();
+    let mut peers = Peers::default();
     for &module in modules.iter().filter(|m| m.is_service()) {
-        started.push(start_service(module, config, &context).await?);
+        started.push(start_service(module, config, &context, &mut peers).await?);
     }
 
     let infra_readiness = infra_readiness(&context);
@@ -160,11 +190,10 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
         let mut upstreams = Vec::new();
         for service in SERVICES {
             let name = service.module.name();
-            let backend = match started.iter().position(|s| s.module == service.module) {
-                Some(index) => {
-                    let local = started.swap_remove(index);
-                    readiness = readiness.merge(local.readiness);
-                    Backend::InProcess(local.router)
+            let backend = match started.iter().find(|s| s.module == service.module) {
+                Some(local) => {
+                    readiness = readiness.merge(local.readiness.clone());
+                    Backend::InProcess(local.router.clone())
                 }
                 None => Backend::Remote(
                     config
@@ -204,18 +233,21 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
         addresses.insert("gateway", addr);
     }
 
-    // Services not behind a gateway in this process listen on their own.
+    // Services not behind a gateway in this process listen on their own;
+    // beside a gateway, those given a listener too (for other processes' calls).
+    let with_gateway = modules.contains(&Module::Gateway);
     for service in started {
         let name = service.module.name();
-        let listen = config
-            .services
-            .get(name)
-            .and_then(|s| s.listen.clone())
-            .with_context(|| {
-                format!("setting services.{name}.listen is missing: where should the {name} service listen?")
-            })?;
+        let listen = config.services.get(name).and_then(|s| s.listen.clone());
+        let listen = match listen {
+            Some(listen) => listen,
+            None if with_gateway => continue,
+            None => anyhow::bail!(
+                "setting services.{name}.listen is missing: where should the {name} service listen?"
+            ),
+        };
         let router = standalone_router(
-            service.router,
+            service.router.merge(service.internal),
             infra_readiness.clone().merge(service.readiness),
         );
         let setting = format!("services.{name}.listen");
@@ -236,6 +268,7 @@ async fn start_service(
     module: Module,
     config: &Config,
     context: &ServiceContext,
+    peers: &mut Peers,
 ) -> anyhow::Result<Started> {
     match module {
         Module::Auth => {
@@ -245,11 +278,62 @@ async fn start_service(
             Ok(Started {
                 module,
                 router: auth.router(),
+                internal: Router::new(),
                 readiness: auth.readiness(),
+            })
+        }
+        Module::Users => {
+            let users = chorus_users::UsersService::start(context)
+                .await
+                .context("starting the users service")?;
+            peers.users = Some(users.api());
+            Ok(Started {
+                module,
+                router: users.router(),
+                internal: chorus_rpc::grpc::users_routes(users.api(), context.identity_key.clone()),
+                readiness: users.readiness(),
+            })
+        }
+        Module::Posts => {
+            let users = users_api(peers, config, context)?;
+            let posts = chorus_posts::PostsService::start(context, users.clone())
+                .await
+                .context("starting the posts service")?;
+            let graphql = chorus_graphql::router(posts.app(), users, context.identity_key.clone());
+            Ok(Started {
+                module,
+                router: posts.router().merge(graphql),
+                internal: Router::new(),
+                readiness: posts.readiness(),
             })
         }
         Module::Gateway => unreachable!("the gateway is not a service"),
     }
+}
+
+/// The users service as a caller in this process sees it: the service
+/// itself when it runs here, otherwise a gRPC client to its instances.
+fn users_api(
+    peers: &Peers,
+    config: &Config,
+    context: &ServiceContext,
+) -> anyhow::Result<Arc<dyn UsersApi>> {
+    if let Some(users) = &peers.users {
+        return Ok(users.clone());
+    }
+    let name = chorus_users::NAME;
+    let service = config.services.get(name).cloned().unwrap_or_default();
+    anyhow::ensure!(
+        !service.urls.is_empty(),
+        "setting services.{name}.urls is missing: the {name} service does not run in this process, and others call it"
+    );
+    let client = chorus_rpc::grpc::GrpcUsers::new(
+        &service.urls,
+        context.identity_key.clone(),
+        Duration::from_millis(service.call_timeout_ms),
+    )
+    .with_context(|| format!("setting services.{name}.urls"))?;
+    Ok(Arc::new(client))
 }
 
 /// Applies every targeted service's migrations, then returns.
@@ -258,6 +342,8 @@ pub async fn migrate(config: &Config, modules: &[Module]) -> anyhow::Result<()> 
     for &module in modules.iter().filter(|m| m.is_service()) {
         match module {
             Module::Auth => chorus_auth::AuthService::migrate(&context).await?,
+            Module::Users => chorus_users::UsersService::migrate(&context).await?,
+            Module::Posts => chorus_posts::PostsService::migrate(&context).await?,
             Module::Gateway => {}
         }
         println!("migrated {}", module.name());

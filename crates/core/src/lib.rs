@@ -18,5 +18,5 @@ pub use event::Envelope;
 pub use id::{Id, IdGenerator};
 pub use identity::{Identity, IdentityKey, MaybeIdentity};
 pub use json::Json;
-pub use page::{Cursor, Page, PageRequest};
+pub use page::{Cursor, Page, PageQuery, PageRequest};
 pub use secret::Secret;

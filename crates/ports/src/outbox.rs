@@ -5,11 +5,13 @@
 //! the broker is down is published once it is back.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chorus_core::Envelope;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -49,6 +51,81 @@ CREATE TABLE IF NOT EXISTS chorus_inbox (
 
 const BATCH: i64 = 100;
 
+/// How a database's writers and its relay signal each other.
+pub(crate) struct Signals {
+    /// Rung after a commit that enqueued events.
+    pub(crate) wake: Notify,
+    /// Passes begun, numbered from 1.
+    started: AtomicU64,
+    /// The number of the last pass that published everything it found.
+    finished: watch::Sender<u64>,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Self {
+            wake: Notify::new(),
+            started: AtomicU64::new(0),
+            finished: watch::Sender::new(0),
+        }
+    }
+}
+
+impl Signals {
+    fn begin_pass(&self) -> u64 {
+        self.started.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn pass_succeeded(&self, pass: u64) {
+        self.finished.send_replace(pass);
+    }
+
+    /// Waits for a successful pass numbered above the passes begun so far:
+    /// one that began after the caller's commit, so it saw the caller's events.
+    pub(crate) async fn flushed(&self, timeout: Duration) -> bool {
+        let begun = self.started.load(Ordering::SeqCst);
+        let mut finished = self.finished.subscribe();
+        self.wake.notify_one();
+        tokio::time::timeout(timeout, finished.wait_for(|pass| *pass > begun))
+            .await
+            .is_ok_and(|changed| changed.is_ok())
+    }
+}
+
+/// What a write does once its transaction, events included, has committed.
+#[derive(Debug, Clone, Copy)]
+pub struct AfterCommit {
+    wait: Option<Duration>,
+}
+
+impl AfterCommit {
+    /// Wake the relay and answer at once: the event is safe in the outbox.
+    pub fn wake_only() -> Self {
+        Self { wait: None }
+    }
+
+    /// Also wait, at most `timeout`, until the relay has published the event
+    /// (see [`Db::flush_outbox`]); with the in-process bus, until every
+    /// consumer has applied it, so the client reads its own writes anywhere.
+    pub fn wait_for_delivery(timeout: Duration) -> Self {
+        Self {
+            wait: Some(timeout),
+        }
+    }
+
+    pub async fn run(&self, db: &Db) {
+        db.wake_outbox();
+        if let Some(timeout) = self.wait
+            && !db.flush_outbox(timeout).await
+        {
+            tracing::debug!(
+                ?timeout,
+                "events not yet delivered; answering anyway, they wait in the outbox"
+            );
+        }
+    }
+}
+
 /// Adds `event` to the outbox inside the caller's transaction. Call
 /// [`Db::wake_outbox`] after the commit so the relay publishes at once.
 pub async fn enqueue(tx: &mut AnyConnection, event: &Envelope) -> anyhow::Result<()> {
@@ -81,6 +158,7 @@ pub fn spawn_relay(db: Db, bus: Arc<dyn EventBus>, shutdown: CancellationToken) 
     tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
+            let pass = db.outbox_signals().begin_pass();
             let outcome = relay_batch(&db, bus.as_ref()).await;
             let wait = match outcome {
                 Ok(published) if published >= BATCH as usize => {
@@ -89,6 +167,7 @@ pub fn spawn_relay(db: Db, bus: Arc<dyn EventBus>, shutdown: CancellationToken) 
                 }
                 Ok(_) => {
                     failures = 0;
+                    db.outbox_signals().pass_succeeded(pass);
                     Duration::from_secs(1)
                 }
                 Err(error) => {
@@ -107,7 +186,7 @@ pub fn spawn_relay(db: Db, bus: Arc<dyn EventBus>, shutdown: CancellationToken) 
                     return;
                 }
                 // While the bus fails, wait out the backoff instead of waking per commit.
-                _ = db.outbox_wake().notified(), if failures == 0 => {}
+                _ = db.outbox_signals().wake.notified(), if failures == 0 => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }

@@ -33,6 +33,19 @@ pub struct ServiceContext {
 }
 
 impl ServiceContext {
+    /// What writes do after committing events: in one process (the
+    /// in-process bus) they wait until consumers have applied them, so that a
+    /// client that signed up, posted or followed sees the effects in every
+    /// service at once; with a broker, consumers are elsewhere and the write
+    /// answers as soon as it is durable.
+    pub fn after_commit(&self) -> crate::outbox::AfterCommit {
+        if self.infra_config.uses_in_process_bus() {
+            crate::outbox::AfterCommit::wait_for_delivery(Duration::from_secs(2))
+        } else {
+            crate::outbox::AfterCommit::wake_only()
+        }
+    }
+
     /// Where `service` keeps its tables.
     pub fn db_target(&self, service: &str) -> DbTarget {
         self.infra_config.db_target(service, &self.data_dir)

@@ -17,7 +17,6 @@ use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
-use tokio::sync::Notify;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -47,7 +46,7 @@ pub struct Db {
     writer: AnyPool,
     reader: AnyPool,
     dialect: Dialect,
-    outbox_wake: Arc<Notify>,
+    outbox: Arc<crate::outbox::Signals>,
 }
 
 impl Db {
@@ -81,7 +80,7 @@ impl Db {
             writer,
             reader,
             dialect,
-            outbox_wake: Arc::new(Notify::new()),
+            outbox: Arc::default(),
         }
     }
 
@@ -135,11 +134,22 @@ impl Db {
 
     /// Tells this database's outbox relay that new events wait.
     pub fn wake_outbox(&self) {
-        self.outbox_wake.notify_one();
+        self.outbox.wake.notify_one();
     }
 
-    pub(crate) fn outbox_wake(&self) -> &Notify {
-        &self.outbox_wake
+    /// Wakes the relay and waits, at most `timeout`, until a relay pass that
+    /// began after this call has published everything it found. With the
+    /// in-process bus, publishing returns once every consumer has applied the
+    /// event, so a route that awaits this after its commit answers only once
+    /// the rest of the system has seen its change (read-your-writes for the
+    /// client). Returns whether that happened in time; either way the event
+    /// is safe in the outbox.
+    pub async fn flush_outbox(&self, timeout: Duration) -> bool {
+        self.outbox.flushed(timeout).await
+    }
+
+    pub(crate) fn outbox_signals(&self) -> &crate::outbox::Signals {
+        &self.outbox
     }
 
     pub async fn close(&self) {

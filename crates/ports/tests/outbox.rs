@@ -188,6 +188,41 @@ async fn an_event_written_while_the_broker_is_down_is_delivered_once_it_is_back(
     f.close().await;
 }
 
+/// A route that waits for the flush after its commit answers only once the
+/// relay has published its event; with the in-process bus that means applied.
+async fn a_flush_returns_once_the_event_is_published(f: Fixture) {
+    let handler = Recorder::new();
+    f.consumer
+        .subscribe(subscription("feed", &["post.created"]), handler.clone())
+        .await
+        .expect("subscribe");
+    assert!(
+        !f.db
+            .flush_outbox(std::time::Duration::from_millis(200))
+            .await,
+        "without a relay, a flush times out"
+    );
+    let relay = Relay::start(&f);
+    for item in 1..=3 {
+        let event = new_event("post.created");
+        write_item_with_event(&f.db, item, &event).await;
+        assert!(f.db.flush_outbox(PATIENCE).await, "flushed in time");
+        assert_eq!(pending(&f.db).await, 0, "the event left the outbox");
+        if matches!(f.outage, Outage::RelayNotStarted) {
+            assert!(
+                handler.applied().contains(&event),
+                "in process, published means applied"
+            );
+        }
+    }
+    eventually("every event was delivered", || async {
+        handler.applied().len() == 3
+    })
+    .await;
+    relay.stop().await;
+    f.close().await;
+}
+
 async fn a_rolled_back_change_publishes_nothing(f: Fixture) {
     let handler = Recorder::new();
     f.consumer
@@ -446,6 +481,7 @@ macro_rules! outbox_suite {
 outbox_suite! {
     an_event_written_while_the_broker_is_down_is_delivered_once_it_is_back uses ["feed"];
     a_rolled_back_change_publishes_nothing uses ["feed"];
+    a_flush_returns_once_the_event_is_published uses ["feed"];
     a_redelivered_event_is_applied_once uses ["feed"];
     a_consumer_failing_every_attempt_dead_letters_the_event uses ["media"];
 }

@@ -1,8 +1,18 @@
 //! Structured logs through `tracing`: human-readable or JSON, filtered by
 //! `RUST_LOG`-style directives from config.
+//!
+//! The output filter is a per-layer filter on the log output alone, so that the
+//! query-counting layer ([`crate::query_count`]) can see sqlx's DEBUG statement
+//! events without them being logged.
 
 use serde::{Deserialize, Serialize};
-use tracing_subscriber::EnvFilter;
+use tracing::Subscriber;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+use crate::query_count::query_counting_layer;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -14,13 +24,37 @@ pub enum LogFormat {
 
 /// Installs the global subscriber once; later calls (tests) do nothing.
 pub fn init_logs(format: LogFormat, filter: &str) {
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = subscriber(format, filter, std::io::stderr, ansi).try_init();
+}
+
+/// The log output (filtered by `filter`, "info" if it does not parse) and the
+/// query counter (filtered by its own directive), on one registry.
+pub(crate) fn subscriber<W>(
+    format: LogFormat,
+    filter: &str,
+    writer: W,
+    ansi: bool,
+) -> impl Subscriber + Send + Sync + 'static
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    let output: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(ansi)
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(writer)
+            .with_ansi(ansi)
+            .with_filter(filter)
+            .boxed(),
     };
+    tracing_subscriber::registry()
+        .with(output)
+        .with(query_counting_layer())
 }

@@ -14,11 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::Bytes;
-use http::Request;
-use http_body_util::{BodyExt, Full};
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::load::{self, MakeRequest, Measured};
+use super::http::{best, get, phase, post_json, signup};
 use super::report::{self, OpReport, Ratio, Report};
 
 pub async fn run(
@@ -28,7 +25,7 @@ pub async fn run(
 ) -> anyhow::Result<Report> {
     let username = format!("bench_{:x}", rand::random::<u32>());
     let password = "correct horse battery staple";
-    let token = signup(addr, &username, password).await?;
+    let token = signup(addr, &username, password).await?.access_token;
     let host = addr.to_string();
 
     let hello = get(&host, "/health", None);
@@ -107,53 +104,6 @@ pub async fn run(
     })
 }
 
-/// The better of several runs of one operation: noise only ever slows a run down.
-fn best(runs: Vec<Measured>) -> Measured {
-    runs.into_iter()
-        .max_by(|a, b| a.throughput().total_cmp(&b.throughput()))
-        .unwrap_or_else(|| unreachable!("every phase runs at least once"))
-}
-
-/// Runs one phase of load on a single core of its own (so the generator
-/// cannot take both cores from the server), with a progress bar.
-async fn phase(
-    name: &str,
-    duration: Duration,
-    concurrency: usize,
-    addr: SocketAddr,
-    make: MakeRequest,
-) -> Measured {
-    let bar = ProgressBar::new(duration.as_secs());
-    bar.set_style(
-        ProgressStyle::with_template("{msg:28} [{bar:30}] {pos}/{len} s")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(name.to_string());
-    let ticker = {
-        let bar = bar.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                bar.inc(1);
-            }
-        })
-    };
-    let measured = tokio::task::spawn_blocking(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("cannot build the load runtime: {e}"));
-        runtime.block_on(load::run(addr, concurrency, duration, make))
-    })
-    .await
-    .unwrap_or_else(|e| panic!("the load generator failed: {e}"));
-    ticker.abort();
-    bar.finish_with_message(format!("{name}: {:.0}/s", measured.throughput()));
-    measured
-}
-
 /// Hashes per second with the server's argon2id parameters on `threads` threads.
 async fn raw_hashing(duration: Duration, threads: usize) -> anyhow::Result<(u64, f64)> {
     let params = chorus_auth::AuthConfig::default().argon2_params()?;
@@ -187,58 +137,4 @@ async fn raw_hashing(duration: Duration, threads: usize) -> anyhow::Result<(u64,
         count.load(Ordering::Relaxed),
         started.elapsed().as_secs_f64(),
     ))
-}
-
-fn get(host: &str, path: &'static str, token: Option<&str>) -> MakeRequest {
-    let host = host.to_string();
-    let auth = token.map(|t| format!("Bearer {t}"));
-    Arc::new(move |_, _| {
-        let mut request = Request::get(path).header(http::header::HOST, &host);
-        if let Some(auth) = &auth {
-            request = request.header(http::header::AUTHORIZATION, auth);
-        }
-        request
-            .body(Full::new(Bytes::new()))
-            .unwrap_or_else(|e| unreachable!("a valid request: {e}"))
-    })
-}
-
-fn post_json(host: &str, path: &'static str, body: Bytes) -> MakeRequest {
-    let host = host.to_string();
-    Arc::new(move |_, _| {
-        Request::post(path)
-            .header(http::header::HOST, &host)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(body.clone()))
-            .unwrap_or_else(|e| unreachable!("a valid request: {e}"))
-    })
-}
-
-async fn signup(addr: SocketAddr, username: &str, password: &str) -> anyhow::Result<String> {
-    let stream = tokio::net::TcpStream::connect(addr).await?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-    tokio::spawn(connection);
-    let body = serde_json::json!({
-        "username": username,
-        "email": format!("{username}@bench.example"),
-        "password": password,
-    });
-    let request = Request::post("/api/v1/auth/signup")
-        .header(http::header::HOST, addr.to_string())
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(serde_json::to_vec(&body)?)))?;
-    let response = sender.send_request(request).await?;
-    let status = response.status();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    anyhow::ensure!(
-        status.as_u16() == 201,
-        "signup answered {status}: {}",
-        String::from_utf8_lossy(&bytes)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&bytes)?;
-    json["access_token"]
-        .as_str()
-        .map(String::from)
-        .context("signup gave no access_token")
 }

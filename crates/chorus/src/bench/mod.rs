@@ -3,7 +3,9 @@
 //! one run, since a shared machine's absolute numbers drift.
 
 mod auth;
+mod http;
 mod load;
+mod posts;
 mod report;
 mod server;
 
@@ -21,6 +23,9 @@ pub use server::Server;
 pub enum Scenario {
     /// `GET /api/v1/auth/me` against a bare route, and login against raw argon2id hashing.
     Auth,
+    /// Create-post and get-post rates against a bare route, and the SQL
+    /// queries one GraphQL page of 20 posts with authors costs.
+    Posts,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -50,6 +55,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let duration = Duration::from_secs(args.duration.max(1));
     let result = match args.scenario {
         Scenario::Auth => auth::run(server.addr, duration, args.concurrency).await,
+        Scenario::Posts => posts::run(server.addr, duration, args.concurrency).await,
     };
     server.stop().await;
     let mut report = result?;

@@ -1,6 +1,7 @@
 //! Starts real Chorus processes for the tests: `chorus up` in a fresh
 //! temporary folder (as a newcomer would), or a distributed deployment of the
-//! gateway and auth as separate processes on PostgreSQL, Redis and RabbitMQ.
+//! gateway, auth, users and posts as separate processes on PostgreSQL, Redis
+//! and RabbitMQ.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -70,7 +71,7 @@ impl Chorus {
         }
     }
 
-    /// Gateway and auth as two processes on the real servers.
+    /// Gateway, auth, users and posts as four processes on the real servers.
     pub async fn distributed() -> Option<Self> {
         let postgres = chorus_testkit::postgres_url()?;
         let redis = chorus_testkit::redis_url()?;
@@ -80,24 +81,18 @@ impl Chorus {
         let infra = format!(
             "[infra]\nstore_url = \"{postgres}\"\ncache_url = \"{redis}\"\npubsub_url = \"{redis}\"\nbus_url = \"{amqp}\"\nnamespace = \"{namespace}\"\n\n[security]\njwt_secret = \"{JWT_SECRET}\"\ninternal_key = \"{INTERNAL_KEY}\"\n"
         );
-        let auth_config = dir.join("auth.toml");
-        std::fs::write(
-            &auth_config,
-            format!("{infra}\n[services.auth]\nlisten = \"127.0.0.1:0\"\n"),
-        )
-        .expect("auth config");
-        let mut auth = spawn(
-            &dir,
-            &["serve", "--target", "auth", "--config", path(&auth_config)],
-            &[],
-        );
-        let auth_url = wait_for_listener(&mut auth, "auth").await;
+        let mut processes = Vec::new();
+        let auth_url = start_service(&dir, &infra, "auth", "", &mut processes).await;
+        let users_url = start_service(&dir, &infra, "users", "", &mut processes).await;
+        // Posts asks users over gRPC.
+        let posts_extra = format!("[services.users]\nurls = [\"{users_url}\"]\n");
+        let posts_url = start_service(&dir, &infra, "posts", &posts_extra, &mut processes).await;
 
         let gateway_config = dir.join("gateway.toml");
         std::fs::write(
             &gateway_config,
             format!(
-                "listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\n"
+                "listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\nusers = [\"{users_url}\"]\nposts = [\"{posts_url}\"]\n"
             ),
         )
         .expect("gateway config");
@@ -113,13 +108,15 @@ impl Chorus {
             &[],
         );
         let base = wait_for_listener(&mut gateway, "gateway").await;
+        // Stopped in this order: the gateway first, then the services.
+        processes.insert(0, gateway);
         Some(Self {
             mode: Mode::Distributed,
             base,
             auth_direct: Some(auth_url),
             dir,
             namespace: Some(namespace),
-            processes: vec![gateway, auth],
+            processes,
         })
     }
 
@@ -161,6 +158,30 @@ impl Chorus {
         }
         self.dir.clone()
     }
+}
+
+/// Starts `chorus serve --target <name>` on its own listener; returns its URL.
+async fn start_service(
+    dir: &Path,
+    infra: &str,
+    name: &str,
+    extra: &str,
+    processes: &mut Vec<Child>,
+) -> String {
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &config,
+        format!("{infra}\n[services.{name}]\nlisten = \"127.0.0.1:0\"\n{extra}"),
+    )
+    .expect("service config");
+    let mut child = spawn(
+        dir,
+        &["serve", "--target", name, "--config", path(&config)],
+        &[],
+    );
+    let url = wait_for_listener(&mut child, name).await;
+    processes.push(child);
+    url
 }
 
 /// Runs `chorus <args>` in `dir` to its end, as a one-off command in a

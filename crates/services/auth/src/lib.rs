@@ -56,6 +56,7 @@ impl AuthService {
         let state = AppState::new(Inner {
             users: UserCache::new(db.clone(), ctx.infra.cache.clone(), config.user_cache_ttl()),
             db: db.clone(),
+            after_commit: ctx.after_commit(),
             cache: ctx.infra.cache.clone(),
             ids: ctx.ids.clone(),
             identity_key: ctx.identity_key.clone(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use chorus_core::token::TokenKeys;
 use chorus_core::{IdGenerator, IdentityKey};
+use chorus_ports::outbox::AfterCommit;
 use chorus_ports::{Cache, Db};
 
 use crate::config::AuthConfig;
@@ -20,6 +21,8 @@ pub struct AppState {
 
 pub struct Inner {
     pub db: Db,
+    /// Wakes the relay after a commit; in one process, waits for consumers.
+    pub after_commit: AfterCommit,
     pub cache: Arc<dyn Cache>,
     pub ids: Arc<IdGenerator>,
     pub identity_key: IdentityKey,

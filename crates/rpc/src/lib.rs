@@ -1,0 +1,11 @@
+//! Synchronous calls between services.
+//!
+//! Services prefer events; where a caller needs an answer now (is this viewer
+//! allowed to see this author's posts?), it calls a small, batched trait. In
+//! `chorus up` the trait object is the owning service itself; in distributed
+//! mode it is a gRPC client with deadlines ([`grpc`]).
+
+pub mod grpc;
+pub mod users;
+
+pub use users::UsersApi;

@@ -1,0 +1,138 @@
+//! Every method answers over gRPC exactly what the implementation answers in
+//! process: same values, same optional fields, same empty batches.
+
+use std::collections::HashMap;
+
+use chorus_core::Id;
+use chorus_rpc::UsersApi;
+use chorus_rpc::users::{FollowState, Relation};
+
+use crate::fake::{ALICE, BOB, CAROL, FakeUsers, MISSING};
+use crate::helpers::connected;
+
+const VIEWER: Id = Id(99);
+
+fn sorted<T: Clone, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut items = items.to_vec();
+    items.sort_by_key(key);
+    items
+}
+
+#[tokio::test]
+async fn cards_round_trip_exactly() {
+    let (_, remote) = connected().await;
+    let local = FakeUsers::default();
+    let ids = [ALICE, BOB, CAROL, MISSING];
+    let over_grpc = remote.cards(&ids).await.expect("cards over grpc");
+    let in_process = local.cards(&ids).await.expect("cards in process");
+    assert_eq!(over_grpc.len(), 3);
+    assert_eq!(over_grpc, in_process);
+    assert_eq!(
+        over_grpc[0].avatar_url.as_deref(),
+        Some("https://cdn.example/a.png")
+    );
+    assert_eq!(over_grpc[1].avatar_url, None);
+    assert_eq!(
+        over_grpc[2].avatar_url.as_deref(),
+        Some(""),
+        "empty is not absent"
+    );
+}
+
+#[tokio::test]
+async fn relations_round_trip_exactly_including_empty_entries() {
+    let (_, remote) = connected().await;
+    let targets = [ALICE, BOB, CAROL];
+    let over_grpc = remote.relations(VIEWER, &targets).await.expect("relations");
+    let expected = FakeUsers::default()
+        .relations(VIEWER, &targets)
+        .await
+        .expect("relations in process");
+    assert_eq!(over_grpc, expected);
+    assert_eq!(over_grpc.get(&BOB), Some(&Relation::default()));
+    assert!(over_grpc[&CAROL].blocked && over_grpc[&ALICE].following);
+}
+
+#[tokio::test]
+async fn find_by_usernames_round_trips_exactly() {
+    let (_, remote) = connected().await;
+    let names = ["ALICE".to_string(), "carol_99".into(), "nobody".into()];
+    let over_grpc = remote.find_by_usernames(&names).await.expect("find");
+    let expected = FakeUsers::default()
+        .find_by_usernames(&names)
+        .await
+        .expect("find in process");
+    assert_eq!(over_grpc, expected);
+    let ids: Vec<Id> = over_grpc.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [ALICE, CAROL]);
+}
+
+#[tokio::test]
+async fn profiles_round_trip_with_and_without_a_viewer() {
+    let (_, remote) = connected().await;
+    let local = FakeUsers::default();
+    let ids = [CAROL, BOB, ALICE, MISSING];
+    for viewer in [None, Some(VIEWER)] {
+        let over_grpc = remote.profiles(viewer, &ids).await.expect("profiles");
+        let expected = local.profiles(viewer, &ids).await.expect("in process");
+        assert_eq!(
+            sorted(&over_grpc, |p| p.id),
+            sorted(&expected, |p| p.id),
+            "viewer {viewer:?}"
+        );
+        assert_eq!(over_grpc.len(), 3);
+        for profile in &over_grpc {
+            assert_eq!(profile.relationship.is_some(), viewer.is_some());
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_profile_round_trips_by_id_and_by_username() {
+    let (_, remote) = connected().await;
+    let local = FakeUsers::default();
+    for (viewer, key) in [
+        (None, "alice".to_string()),
+        (Some(VIEWER), ALICE.to_string()),
+        (Some(VIEWER), "bob".to_string()),
+        (Some(VIEWER), CAROL.to_string()),
+    ] {
+        let over_grpc = remote.profile(viewer, &key).await.expect("profile");
+        let expected = local.profile(viewer, &key).await.expect("in process");
+        assert_eq!(over_grpc, expected, "{viewer:?} {key}");
+        // Microsecond timestamps, relationship presence: all preserved.
+        assert_eq!(over_grpc.created_at, expected.created_at);
+        assert_eq!(over_grpc.relationship, expected.relationship);
+    }
+}
+
+#[tokio::test]
+async fn follow_and_unfollow_round_trip() {
+    let (_, remote) = connected().await;
+    assert_eq!(
+        remote.follow(VIEWER, ALICE).await.expect("follow public"),
+        FollowState::Following
+    );
+    assert_eq!(
+        remote.follow(VIEWER, BOB).await.expect("follow private"),
+        FollowState::Requested
+    );
+    remote.unfollow(VIEWER, ALICE).await.expect("unfollow");
+}
+
+#[tokio::test]
+async fn empty_batches_cross_the_wire_and_come_back_empty() {
+    let (users, remote) = connected().await;
+    assert_eq!(remote.cards(&[]).await.expect("cards"), []);
+    assert_eq!(
+        remote.relations(VIEWER, &[]).await.expect("relations"),
+        HashMap::new()
+    );
+    assert_eq!(remote.find_by_usernames(&[]).await.expect("find"), []);
+    assert_eq!(remote.profiles(None, &[]).await.expect("profiles"), []);
+    assert_eq!(
+        remote.profiles(Some(VIEWER), &[]).await.expect("profiles"),
+        []
+    );
+    assert_eq!(users.calls(), 5, "each call reached the implementation");
+}

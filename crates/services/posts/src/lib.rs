@@ -1,0 +1,124 @@
+//! The posts service: posts, comments, reactions, reposts, hashtags and mentions.
+//!
+//! Routes: `/api/v1/posts…`, `/api/v1/comments/{id}` and
+//! `/api/v1/users/{id}/posts`, over the application layer [`app::Posts`],
+//! which the GraphQL crate calls too. It owns the `posts`, `comments`,
+//! `reactions` (+ `reaction_counts`) and `media_refs` tables; publishes
+//! `post.*` and `comment.*` events through its outbox; consumes
+//! `media.uploaded`/`media.deleted` (which media a post may attach) and
+//! `user.updated`. Users are known only through [`chorus_rpc::UsersApi`].
+
+pub mod app;
+mod consumer;
+pub mod domain;
+pub mod events;
+mod openapi;
+pub mod routes;
+mod state;
+mod store;
+pub mod views;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use chorus_ports::store::Migrations;
+use chorus_ports::{Db, ServiceContext, outbox};
+use chorus_rpc::UsersApi;
+use chorus_telemetry::Readiness;
+use futures::FutureExt;
+
+pub use app::Posts;
+pub use consumer::subscriptions;
+pub use domain::REACTION_KINDS;
+pub use openapi::openapi;
+pub use views::{
+    CommentView, NewComment, NewPost, PostEdit, PostView, ReactionSummary, ReactionView,
+};
+
+use crate::consumer::Consumer;
+use crate::state::AppState;
+
+/// The service's name: its SQLite file, PostgreSQL schema, consumer and `--target`.
+pub const NAME: &str = "posts";
+
+/// A started posts service: cheap to clone.
+#[derive(Clone)]
+pub struct PostsService {
+    state: AppState,
+    db: Db,
+}
+
+impl PostsService {
+    /// Connects its database, migrates it, starts its outbox relay and
+    /// subscribes its consumer.
+    pub async fn start(ctx: &ServiceContext, users: Arc<dyn UsersApi>) -> anyhow::Result<Self> {
+        let db = connect(ctx).await?;
+        db.migrate(&migrations())
+            .await
+            .context("migrating the posts database")?;
+        let posts = Posts::new(db.clone(), ctx.ids.clone(), users, ctx.after_commit());
+
+        let relay = outbox::spawn_relay(db.clone(), ctx.infra.bus.clone(), ctx.shutdown.clone());
+        ctx.tasks.spawn(relay);
+        let consumer = Arc::new(Consumer::new(db.clone()));
+        for subscription in subscriptions() {
+            ctx.infra
+                .bus
+                .subscribe(subscription, consumer.clone())
+                .await
+                .context("subscribing the posts consumer")?;
+        }
+        tracing::info!("posts service started");
+        Ok(Self {
+            state: AppState {
+                posts,
+                identity_key: ctx.identity_key.clone(),
+            },
+            db,
+        })
+    }
+
+    /// Applies the migrations only (for `chorus migrate`).
+    pub async fn migrate(ctx: &ServiceContext) -> anyhow::Result<()> {
+        let db = connect(ctx).await?;
+        let migrated = db
+            .migrate(&migrations())
+            .await
+            .context("migrating the posts database");
+        db.close().await;
+        migrated
+    }
+
+    /// Every posts route under its full path, state applied.
+    pub fn router(&self) -> Router {
+        routes::router(self.state.clone())
+    }
+
+    /// `posts.db`: does the database answer?
+    pub fn readiness(&self) -> Readiness {
+        let db = self.db.clone();
+        Readiness::new().check("posts.db", move || {
+            let db = db.clone();
+            async move { db.ping().await }.boxed()
+        })
+    }
+
+    /// The application layer, for in-process callers (GraphQL).
+    pub fn app(&self) -> Posts {
+        self.state.posts.clone()
+    }
+}
+
+async fn connect(ctx: &ServiceContext) -> anyhow::Result<Db> {
+    Db::connect(&ctx.db_target(NAME))
+        .await
+        .context("connecting the posts database")
+}
+
+fn migrations() -> Migrations {
+    Migrations {
+        sqlite: sqlx::migrate!("migrations/sqlite"),
+        postgres: sqlx::migrate!("migrations/postgres"),
+    }
+}

@@ -136,6 +136,7 @@ pub struct Running {
     servers: JoinSet<anyhow::Result<()>>,
     context: ServiceContext,
     grace: Duration,
+    signals: Option<ShutdownSignals>,
 }
 
 /// Builds what every service of this process shares.
@@ -160,6 +161,7 @@ pub async fn context(config: &Config) -> anyhow::Result<ServiceContext> {
 
 /// Starts `modules` and their listeners; returns once they accept connections.
 pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Running> {
+    let signals = ShutdownSignals::register();
     let context = context(config).await?;
     // Every queue exists before anything publishes, so no event is dropped
     // for want of a consumer that has not started yet. The in-process bus
@@ -261,6 +263,7 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
         servers,
         context,
         grace: Duration::from_secs(config.shutdown_grace_secs),
+        signals: Some(signals),
     })
 }
 
@@ -409,8 +412,12 @@ async fn serve(
 impl Running {
     /// Runs until SIGTERM or Ctrl-C (or a listener fails), then shuts down.
     pub async fn run_until_signal(mut self) -> anyhow::Result<()> {
+        let mut signals = self
+            .signals
+            .take()
+            .unwrap_or_else(ShutdownSignals::register);
         let failure = tokio::select! {
-            _ = shutdown_signal() => None,
+            _ = signals.received() => None,
             Some(result) = self.servers.join_next() => Some(result),
         };
         self.shutdown().await;
@@ -447,23 +454,57 @@ impl Running {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM and Ctrl-C, listened for from the start: registered before the
+/// process says it listens, so a signal sent right after that line is caught
+/// rather than killing the process unclean.
+struct ShutdownSignals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    fn register() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: signal(SignalKind::interrupt()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    async fn received(&mut self) {
+        #[cfg(unix)]
+        {
+            let terminate = async {
+                match &mut self.terminate {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let interrupt = async {
+                match &mut self.interrupt {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = terminate => {}
+                _ = interrupt => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -93,6 +93,36 @@ impl Api {
         Answer::from(request.send().await.expect("request")).await
     }
 
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+        self.with_body(self.http.put(self.url(path)), token, body)
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.with_body(self.http.patch(self.url(path)), token, Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Answer {
+        self.with_body(self.http.delete(self.url(path)), token, None)
+            .await
+    }
+
+    async fn with_body(
+        &self,
+        mut request: reqwest::RequestBuilder,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Answer {
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        self.send(request).await
+    }
+
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         Answer::from(request.send().await.expect("request")).await
     }

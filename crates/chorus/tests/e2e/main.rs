@@ -1,15 +1,28 @@
 //! End-to-end tests: the real `chorus` binary, started as a newcomer or an
-//! operator would, driven over real HTTP. Every scenario in `auth` and
-//! `bad_input` runs twice: on `chorus up`, and on the gateway and auth as
+//! operator would, driven over real HTTP. Every scenario declared with
+//! `in_both_modes!` runs twice: on `chorus up`, and on the gateway and auth as
 //! separate processes on PostgreSQL, Redis and RabbitMQ (skipped, and said
 //! so, when those are unreachable, unless `CHORUS_REQUIRE_SERVERS=1`).
 
 mod auth;
 mod bad_input;
+mod blocks;
 mod client;
+mod comments;
+mod concurrency;
 mod distributed;
+mod friends;
+mod graph;
+mod graphql;
 mod harness;
 mod operations;
+mod posts;
+mod profiles;
+mod reactions;
+mod social;
+mod social_bad_input;
+mod social_openapi;
+mod visibility;
 
 /// Declares one `#[tokio::test]` per mode for each scenario `fn(&Chorus)`.
 #[macro_export]

@@ -120,6 +120,27 @@ pub async fn send_json(
     body: Option<&serde_json::Value>,
     expect: u16,
 ) -> anyhow::Result<serde_json::Value> {
+    let body = match body {
+        Some(body) => Bytes::from(serde_json::to_vec(body)?),
+        None => Bytes::new(),
+    };
+    let bytes = send(addr, method, path, token, body, expect).await?;
+    if bytes.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// One request on a connection of its own; the answer's body, unless its
+/// status is not `expect`.
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Bytes,
+    expect: u16,
+) -> anyhow::Result<Bytes> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
@@ -132,11 +153,7 @@ pub async fn send_json(
     if let Some(token) = token {
         request = request.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
     }
-    let bytes = match body {
-        Some(body) => Bytes::from(serde_json::to_vec(body)?),
-        None => Bytes::new(),
-    };
-    let response = sender.send_request(request.body(Full::new(bytes))?).await?;
+    let response = sender.send_request(request.body(Full::new(body))?).await?;
     let status = response.status();
     let bytes = response.into_body().collect().await?.to_bytes();
     anyhow::ensure!(
@@ -144,8 +161,5 @@ pub async fn send_json(
         "{method} {path} answered {status}: {}",
         String::from_utf8_lossy(&bytes)
     );
-    if bytes.is_empty() {
-        return Ok(serde_json::Value::Null);
-    }
-    Ok(serde_json::from_slice(&bytes)?)
+    Ok(bytes)
 }

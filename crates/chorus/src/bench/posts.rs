@@ -20,7 +20,7 @@ use http::Request;
 use http_body_util::Full;
 use serde_json::json;
 
-use super::http::{BenchUser, best, get, phase, send_json, signup};
+use super::http::{BenchUser, best, get, phase, send, send_json, signup};
 use super::load::MakeRequest;
 use super::report::{self, OpReport, Ratio, Report};
 
@@ -201,17 +201,7 @@ async fn graphql_queries(addr: SocketAddr, author: &BenchUser, first: u32) -> an
 
 /// `chorus_db_queries_total` summed over its series, from `/metrics`.
 async fn db_queries(addr: SocketAddr) -> anyhow::Result<u64> {
-    let stream = tokio::net::TcpStream::connect(addr).await?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-    tokio::spawn(connection);
-    let request = Request::get("/metrics")
-        .header(http::header::HOST, addr.to_string())
-        .body(Full::new(Bytes::new()))?;
-    let response = sender.send_request(request).await?;
-    let text = http_body_util::BodyExt::collect(response.into_body())
-        .await?
-        .to_bytes();
+    let text = send(addr, "GET", "/metrics", None, Bytes::new(), 200).await?;
     let text = String::from_utf8_lossy(&text);
     let total: f64 = text
         .lines()

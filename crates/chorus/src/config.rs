@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chorus_auth::AuthConfig;
 use chorus_core::Secret;
+use chorus_feed::FeedConfig;
 use chorus_gateway::GatewayConfig;
 use chorus_ports::InfraConfig;
 use chorus_telemetry::LogFormat;
@@ -33,6 +34,7 @@ pub struct Config {
     pub infra: InfraConfig,
     pub gateway: GatewayConfig,
     pub auth: AuthConfig,
+    pub feed: FeedConfig,
     /// Per service: where it listens when it runs without the gateway in its
     /// process, and where other processes reach its instances for internal
     /// calls: `[services.users] listen = "…", urls = ["http://…"]`.
@@ -93,6 +95,7 @@ impl Default for Config {
             infra: InfraConfig::default(),
             gateway: GatewayConfig::default(),
             auth: AuthConfig::default(),
+            feed: FeedConfig::default(),
             services: BTreeMap::new(),
         }
     }
@@ -187,6 +190,7 @@ impl Config {
             self.security.access_ttl_secs
         );
         self.infra.validate()?;
+        self.feed.validate()?;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use chorus_core::token::TokenKeys;
 use chorus_core::{IdGenerator, IdentityKey};
 use chorus_gateway::{Backend, GatewayDeps, Upstream};
 use chorus_ports::{Infra, ServiceContext, Subscription};
-use chorus_rpc::UsersApi;
+use chorus_rpc::{PostsApi, UsersApi};
 use chorus_telemetry::Readiness;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -33,11 +33,18 @@ pub enum Module {
     Auth,
     Users,
     Posts,
+    Feed,
 }
 
 impl Module {
     /// Every module, in start order (dependencies first).
-    pub const ALL: &[Module] = &[Module::Auth, Module::Users, Module::Posts, Module::Gateway];
+    pub const ALL: &[Module] = &[
+        Module::Auth,
+        Module::Users,
+        Module::Posts,
+        Module::Feed,
+        Module::Gateway,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -45,6 +52,7 @@ impl Module {
             Module::Auth => chorus_auth::NAME,
             Module::Users => chorus_users::NAME,
             Module::Posts => chorus_posts::NAME,
+            Module::Feed => chorus_feed::NAME,
         }
     }
 
@@ -109,6 +117,12 @@ const SERVICES: &[ServiceInfo] = &[
         extra_paths: &[chorus_graphql::PATH],
         subscriptions: chorus_posts::subscriptions,
     },
+    ServiceInfo {
+        module: Module::Feed,
+        openapi: chorus_feed::openapi,
+        extra_paths: &[],
+        subscriptions: chorus_feed::subscriptions,
+    },
 ];
 
 /// A service started in this process.
@@ -126,6 +140,7 @@ struct Started {
 #[derive(Default)]
 struct Peers {
     users: Option<Arc<dyn UsersApi>>,
+    posts: Option<Arc<dyn PostsApi>>,
 }
 
 /// A running Chorus process.
@@ -303,11 +318,25 @@ async fn start_service(
                 .await
                 .context("starting the posts service")?;
             let graphql = chorus_graphql::router(posts.app(), users, context.identity_key.clone());
+            peers.posts = Some(posts.api());
             Ok(Started {
                 module,
                 router: posts.router().merge(graphql),
-                internal: Router::new(),
+                internal: chorus_rpc::grpc::posts_routes(posts.api(), context.identity_key.clone()),
                 readiness: posts.readiness(),
+            })
+        }
+        Module::Feed => {
+            let users = users_api(peers, config, context)?;
+            let posts = posts_api(peers, config, context)?;
+            let feed = chorus_feed::FeedService::start(context, config.feed.clone(), users, posts)
+                .await
+                .context("starting the feed service")?;
+            Ok(Started {
+                module,
+                router: feed.router(),
+                internal: Router::new(),
+                readiness: feed.readiness(),
             })
         }
         Module::Gateway => unreachable!("the gateway is not a service"),
@@ -325,18 +354,36 @@ fn users_api(
         return Ok(users.clone());
     }
     let name = chorus_users::NAME;
+    let (urls, deadline) = remote_service(config, name)?;
+    let client = chorus_rpc::grpc::GrpcUsers::new(&urls, context.identity_key.clone(), deadline)
+        .with_context(|| format!("setting services.{name}.urls"))?;
+    Ok(Arc::new(client))
+}
+
+/// The posts service as a caller in this process sees it, like [`users_api`].
+fn posts_api(
+    peers: &Peers,
+    config: &Config,
+    context: &ServiceContext,
+) -> anyhow::Result<Arc<dyn PostsApi>> {
+    if let Some(posts) = &peers.posts {
+        return Ok(posts.clone());
+    }
+    let (urls, deadline) = remote_service(config, chorus_posts::NAME)?;
+    let client = chorus_rpc::grpc::GrpcPosts::new(&urls, context.identity_key.clone(), deadline)
+        .with_context(|| format!("setting services.{}.urls", chorus_posts::NAME))?;
+    Ok(Arc::new(client))
+}
+
+/// The instances of a service that runs in other processes, and the
+/// deadline of a call to them.
+fn remote_service(config: &Config, name: &str) -> anyhow::Result<(Vec<String>, Duration)> {
     let service = config.services.get(name).cloned().unwrap_or_default();
     anyhow::ensure!(
         !service.urls.is_empty(),
         "setting services.{name}.urls is missing: the {name} service does not run in this process, and others call it"
     );
-    let client = chorus_rpc::grpc::GrpcUsers::new(
-        &service.urls,
-        context.identity_key.clone(),
-        Duration::from_millis(service.call_timeout_ms),
-    )
-    .with_context(|| format!("setting services.{name}.urls"))?;
-    Ok(Arc::new(client))
+    Ok((service.urls, Duration::from_millis(service.call_timeout_ms)))
 }
 
 /// Applies every targeted service's migrations, then returns.
@@ -347,6 +394,7 @@ pub async fn migrate(config: &Config, modules: &[Module]) -> anyhow::Result<()> 
             Module::Auth => chorus_auth::AuthService::migrate(&context).await?,
             Module::Users => chorus_users::UsersService::migrate(&context).await?,
             Module::Posts => chorus_posts::PostsService::migrate(&context).await?,
+            Module::Feed => chorus_feed::FeedService::migrate(&context).await?,
             Module::Gateway => {}
         }
         println!("migrated {}", module.name());

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | [`store::Db`] | SQLite | PostgreSQL |
 //! | [`cache::Cache`] | in-process (moka) | Redis |
+//! | [`timeline::Timelines`] | in-process | Redis |
 //! | [`pubsub::PubSub`] | in-process broadcast | Redis |
 //! | [`bus::EventBus`] | in-process | RabbitMQ |
 //!
@@ -20,6 +21,7 @@ pub mod outbox;
 pub mod pubsub;
 pub mod runtime;
 pub mod store;
+pub mod timeline;
 
 pub use bus::{EventBus, EventHandler, RetryPolicy, Subscription};
 pub use cache::Cache;
@@ -27,3 +29,4 @@ pub use config::{Infra, InfraConfig};
 pub use pubsub::PubSub;
 pub use runtime::ServiceContext;
 pub use store::{Db, DbTarget, Dialect, Migrations};
+pub use timeline::Timelines;

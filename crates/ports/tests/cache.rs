@@ -22,6 +22,7 @@ async fn cache_conformance(cache: Arc<dyn Cache>, neighbour: Arc<dyn Cache>) {
         a_missing_key_reads_as_none(&cache).await;
         a_value_set_reads_back_until_overwritten_or_deleted(&cache).await;
         values_are_bytes_kept_exactly(&cache).await;
+        many_keys_read_back_in_one_call_in_their_order(&cache).await;
         a_value_expires_after_its_ttl(&cache).await;
         a_hundred_concurrent_increments_all_count(&cache).await;
         an_increment_keeps_the_expiry_of_an_existing_key(&cache).await;
@@ -30,6 +31,7 @@ async fn cache_conformance(cache: Arc<dyn Cache>, neighbour: Arc<dyn Cache>) {
         a_very_long_ttl_is_accepted(&cache).await;
         two_namespaces_do_not_see_each_others_keys(&cache, &neighbour).await;
         read_through_single_flight_works_over_this_cache(&cache).await;
+        read_through_batches_work_over_this_cache(&cache).await;
     };
     tokio::time::timeout(SUITE_TIMEOUT, checks)
         .await
@@ -85,6 +87,44 @@ async fn values_are_bytes_kept_exactly(cache: &Arc<dyn Cache>) {
         Some(Bytes::new()),
         "an empty value is a value, not a miss"
     );
+}
+
+async fn many_keys_read_back_in_one_call_in_their_order(cache: &Arc<dyn Cache>) {
+    let keys = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    cache
+        .set("many-a", Bytes::from_static(b"a"), MINUTE)
+        .await
+        .expect("set");
+    cache
+        .set("many-c", Bytes::new(), MINUTE)
+        .await
+        .expect("set");
+
+    assert_eq!(cache.get_many(&[]).await.expect("no keys"), vec![]);
+    assert_eq!(
+        cache.get_many(&keys(&["many-a"])).await.expect("one key"),
+        vec![Some(Bytes::from_static(b"a"))]
+    );
+    assert_eq!(
+        cache.get_many(&keys(&["many-b"])).await.expect("one key"),
+        vec![None]
+    );
+    assert_eq!(
+        cache
+            .get_many(&keys(&["many-a", "many-b", "many-c", "many-a"]))
+            .await
+            .expect("several keys"),
+        vec![
+            Some(Bytes::from_static(b"a")),
+            None,
+            Some(Bytes::new()),
+            Some(Bytes::from_static(b"a")),
+        ]
+    );
+    let many: Vec<String> = (0..500).map(|i| format!("many-{i}")).collect();
+    let values = cache.get_many(&many).await.expect("500 keys");
+    assert_eq!(values.len(), 500);
+    assert!(values.iter().all(Option::is_none));
 }
 
 async fn a_value_expires_after_its_ttl(cache: &Arc<dyn Cache>) {
@@ -218,6 +258,13 @@ async fn two_namespaces_do_not_see_each_others_keys(
         cache.get("shared-name").await.expect("get"),
         Some(Bytes::from_static(b"mine"))
     );
+    assert_eq!(
+        neighbour
+            .get_many(&["shared-name".to_string(), "never-set".to_string()])
+            .await
+            .expect("get_many"),
+        vec![Some(Bytes::from_static(b"theirs")), None]
+    );
     neighbour.delete("shared-name").await.expect("delete");
     assert_eq!(
         cache.get("shared-name").await.expect("get"),
@@ -267,6 +314,40 @@ async fn read_through_single_flight_works_over_this_cache(cache: &Arc<dyn Cache>
         cache.get("profile:ada").await.expect("get").is_some(),
         "the loaded value is in the cache"
     );
+}
+
+async fn read_through_batches_work_over_this_cache(cache: &Arc<dyn Cache>) {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    let names = Arc::new(ReadThrough::<String>::new(cache.clone(), "name", MINUTE));
+    names.put("1", &"Ada".to_string()).await.expect("put");
+    let asked = Mutex::new(Vec::new());
+    let load = |keys: Vec<String>| {
+        asked.lock().expect("asked").push(keys.clone());
+        async move {
+            Ok(keys
+                .into_iter()
+                .filter(|k| k != "3")
+                .map(|k| {
+                    let name = format!("user {k}");
+                    (k, name)
+                })
+                .collect::<HashMap<_, _>>())
+        }
+    };
+    let keys: Vec<String> = ["1", "2", "3"].iter().map(|k| k.to_string()).collect();
+    let found = names.get_many_or_load(&keys, load).await.expect("read");
+    assert_eq!(found.len(), 2);
+    assert_eq!(found["1"], "Ada");
+    assert_eq!(found["2"], "user 2");
+    let found = names.get_many_or_load(&keys, load).await.expect("read");
+    assert_eq!(found.len(), 2);
+    let asked = asked.into_inner().expect("asked");
+    assert_eq!(asked.len(), 2);
+    assert_eq!(asked[0].len(), 2, "only the misses are loaded: {asked:?}");
+    assert_eq!(asked[1], vec!["3".to_string()], "found values are cached");
+    assert!(cache.get("name:2").await.expect("get").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

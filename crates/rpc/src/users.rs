@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chorus_core::time::Timestamp;
 use chorus_core::{ApiResult, Id};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The public face of an account, as embedded in posts and comments:
 /// `{id, username, display_name, avatar_url}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserCard {
     pub id: Id,
     pub username: String,

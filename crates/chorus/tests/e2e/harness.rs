@@ -71,7 +71,7 @@ impl Chorus {
         }
     }
 
-    /// Gateway, auth, users and posts as four processes on the real servers.
+    /// Gateway, auth, users, posts and feed as five processes on the real servers.
     pub async fn distributed() -> Option<Self> {
         let postgres = chorus_testkit::postgres_url()?;
         let redis = chorus_testkit::redis_url()?;
@@ -87,12 +87,15 @@ impl Chorus {
         // Posts asks users over gRPC.
         let posts_extra = format!("[services.users]\nurls = [\"{users_url}\"]\n");
         let posts_url = start_service(&dir, &infra, "posts", &posts_extra, &mut processes).await;
+        // Feed asks users and posts over gRPC.
+        let feed_extra = format!("{posts_extra}[services.posts]\nurls = [\"{posts_url}\"]\n");
+        let feed_url = start_service(&dir, &infra, "feed", &feed_extra, &mut processes).await;
 
         let gateway_config = dir.join("gateway.toml");
         std::fs::write(
             &gateway_config,
             format!(
-                "listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\nusers = [\"{users_url}\"]\nposts = [\"{posts_url}\"]\n"
+                "listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\nusers = [\"{users_url}\"]\nposts = [\"{posts_url}\"]\nfeed = [\"{feed_url}\"]\n"
             ),
         )
         .expect("gateway config");

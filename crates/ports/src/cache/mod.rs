@@ -21,6 +21,17 @@ pub use redis::RedisCache;
 pub trait Cache: Send + Sync + 'static {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Bytes>>;
 
+    /// The values under `keys`, in their order (`None` where missing). This
+    /// default asks for one key after the other; adapters with a round trip
+    /// per call answer in one.
+    async fn get_many(&self, keys: &[String]) -> anyhow::Result<Vec<Option<Bytes>>> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
+
     /// Stores `value` under `key` for `ttl`, replacing any earlier value.
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> anyhow::Result<()>;
 

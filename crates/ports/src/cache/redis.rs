@@ -106,6 +106,20 @@ impl Cache for RedisCache {
         Ok(value)
     }
 
+    async fn get_many(&self, keys: &[String]) -> anyhow::Result<Vec<Option<Bytes>>> {
+        if keys.is_empty() {
+            // MGET wants at least one key.
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = keys.iter().map(|key| self.key(key)).collect();
+        let values: Vec<Option<Bytes>> = self
+            .pool
+            .mget(keys)
+            .await
+            .context("reading many keys from the Redis cache")?;
+        Ok(values)
+    }
+
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> anyhow::Result<()> {
         let () = self
             .pool

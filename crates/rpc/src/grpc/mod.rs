@@ -1,18 +1,37 @@
-//! The gRPC transport for [`UsersApi`](crate::UsersApi): the users service
-//! serves [`users_routes`] on its own HTTP port; other services call it
-//! through [`GrpcUsers`]. Wire format: `proto/users.proto`.
+//! The gRPC transport for the service traits: each service serves its
+//! routes ([`users_routes`], [`posts_routes`]) on its own HTTP port; other
+//! services call it through a balanced client ([`GrpcUsers`],
+//! [`GrpcPosts`]). Wire formats: `proto/users.proto`, `proto/posts.proto`.
 
-mod client;
-mod convert;
-mod server;
+mod auth;
+mod balance;
+mod posts;
 pub mod status;
+mod users;
 
-/// Code generated from `proto/users.proto` by `build.rs`.
-#[allow(clippy::all, clippy::pedantic, missing_docs)]
+/// Code generated from `proto/*.proto` by `build.rs`.
 pub mod proto {
-    tonic::include_proto!("chorus.users.v1");
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod users {
+        tonic::include_proto!("chorus.users.v1");
+    }
+
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod posts {
+        tonic::include_proto!("chorus.posts.v1");
+    }
 }
 
-pub use client::GrpcUsers;
-pub use server::users_routes;
+pub use posts::{GrpcPosts, posts_routes};
 pub use status::{from_status, to_status};
+pub use users::{GrpcUsers, users_routes};
+
+use chorus_core::Id;
+
+fn ids_to_wire(ids: &[Id]) -> Vec<i64> {
+    ids.iter().map(|id| id.as_i64()).collect()
+}
+
+fn ids_from_wire(ids: &[i64]) -> Vec<Id> {
+    ids.iter().copied().map(Id).collect()
+}

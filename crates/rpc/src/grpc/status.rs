@@ -1,7 +1,7 @@
 //! `ApiError` ↔ `tonic::Status`.
 //!
-//! A refusal must reach the caller's client exactly as the users service gave
-//! it (a 404 for a hidden user stays a 404), so the HTTP status and the code
+//! A refusal must reach the caller's client exactly as the called service
+//! gave it (a 404 for a hidden user stays a 404), so the HTTP status and the code
 //! ride in metadata beside the gRPC code, the message is the status message,
 //! and details travel as JSON in binary metadata. A status without our
 //! metadata never came from the service's logic: the transport failed.
@@ -83,10 +83,12 @@ pub fn to_status(error: &ApiError) -> Status {
     Status::with_metadata(grpc_code(error.status), error.message.clone(), metadata)
 }
 
-pub fn from_status(status: &Status) -> ApiError {
+/// The error `service` answered, or, for a status it did not produce, what
+/// the caller should make of its failure.
+pub fn from_status(service: &str, status: &Status) -> ApiError {
     let metadata = status.metadata();
     let Some(code) = metadata.get(CODE_KEY).and_then(|v| v.to_str().ok()) else {
-        return transport_failure(status);
+        return transport_failure(service, status);
     };
     let http_status = metadata
         .get(STATUS_KEY)
@@ -108,7 +110,7 @@ pub fn from_status(status: &Status) -> ApiError {
 
 /// Whether the call failed in the transport (connection refused, or cut
 /// under it), so that another instance may be tried. Retrying is safe even
-/// if the call did arrive: every `UsersApi` method is idempotent.
+/// if the call did arrive: every `UsersApi` and `PostsApi` method is idempotent.
 pub fn is_transport_failure(status: &Status) -> bool {
     status.metadata().get(CODE_KEY).is_none()
         && matches!(
@@ -119,7 +121,7 @@ pub fn is_transport_failure(status: &Status) -> bool {
 
 /// A status the service did not produce: it was down, too slow, or answered
 /// something this client cannot read.
-fn transport_failure(status: &Status) -> ApiError {
+fn transport_failure(service: &str, status: &Status) -> ApiError {
     match status.code() {
         Code::Unavailable
         | Code::Unknown
@@ -127,11 +129,11 @@ fn transport_failure(status: &Status) -> ApiError {
         | Code::Cancelled
         | Code::Aborted
         | Code::ResourceExhausted => {
-            tracing::warn!(code = ?status.code(), message = status.message(), "users service unavailable");
-            ApiError::unavailable("the users service is unavailable; try again")
+            tracing::warn!(code = ?status.code(), message = status.message(), "{service} service unavailable");
+            ApiError::unavailable(format!("the {service} service is unavailable; try again"))
         }
         _ => ApiError::internal(format!(
-            "users service answered {:?}: {}",
+            "{service} service answered {:?}: {}",
             status.code(),
             status.message()
         )),
@@ -143,7 +145,7 @@ mod tests {
     use super::*;
 
     fn round_trip(error: &ApiError) -> ApiError {
-        from_status(&to_status(error))
+        from_status("users", &to_status(error))
     }
 
     #[test]
@@ -176,9 +178,10 @@ mod tests {
 
     #[test]
     fn a_bare_transport_status_is_unavailable() {
-        let back = from_status(&Status::unavailable("connection refused"));
+        let back = from_status("posts", &Status::unavailable("connection refused"));
         assert_eq!(back.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(back.code, "unavailable");
+        assert_eq!(back.message, "the posts service is unavailable; try again");
         assert!(is_transport_failure(&Status::unavailable("refused")));
         assert!(!is_transport_failure(&to_status(&ApiError::unavailable(
             "from the service"
@@ -187,7 +190,7 @@ mod tests {
 
     #[test]
     fn a_bare_unexpected_status_is_internal() {
-        let back = from_status(&Status::unimplemented("no such method"));
+        let back = from_status("users", &Status::unimplemented("no such method"));
         assert_eq!(back.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(back.code, "internal");
     }

@@ -8,8 +8,8 @@ use chorus_core::identity::IDENTITY_HEADER;
 use chorus_core::{ApiError, Id, Identity, IdentityKey, Secret};
 use chorus_rpc::UsersApi;
 use chorus_rpc::grpc::from_status;
-use chorus_rpc::grpc::proto::CardsRequest;
-use chorus_rpc::grpc::proto::users_client::UsersClient;
+use chorus_rpc::grpc::proto::users::CardsRequest;
+use chorus_rpc::grpc::proto::users::users_client::UsersClient;
 use http::StatusCode;
 use tonic::Code;
 
@@ -72,7 +72,7 @@ async fn a_call_without_identity_is_refused_as_unauthenticated() {
         .await
         .expect_err("no identity");
     assert_eq!(status.code(), Code::Unauthenticated);
-    let error = from_status(&status);
+    let error = from_status("users", &status);
     assert_eq!(error.status, StatusCode::UNAUTHORIZED);
     assert_eq!(error.code, "unauthorized");
     assert_eq!(users.calls(), 0, "the implementation was never called");

@@ -12,6 +12,7 @@ pub const POST_UPDATED: &str = "post.updated";
 pub const POST_DELETED: &str = "post.deleted";
 pub const POST_REPOSTED: &str = "post.reposted";
 pub const POST_REACTED: &str = "post.reacted";
+pub const POST_UNREACTED: &str = "post.unreacted";
 pub const COMMENT_CREATED: &str = "comment.created";
 pub const COMMENT_DELETED: &str = "comment.deleted";
 
@@ -129,6 +130,27 @@ pub(crate) fn post_reacted(ids: &IdGenerator, post: &PostRecord, user: Id, kind:
             "user_id": user,
             "kind": kind,
             "post_visibility": post.visibility.as_str(),
+        }),
+    )
+}
+
+/// `post.unreacted` `{post_id, post_author_id, user_id, kind}`: a reaction
+/// was taken back (cached counts are stale).
+pub(crate) fn post_unreacted(
+    ids: &IdGenerator,
+    post: &PostRecord,
+    user: Id,
+    kind: &str,
+) -> Envelope {
+    event(
+        ids,
+        POST_UNREACTED,
+        user,
+        json!({
+            "post_id": post.id,
+            "post_author_id": post.author_id,
+            "user_id": user,
+            "kind": kind,
         }),
     )
 }

@@ -24,7 +24,7 @@ use anyhow::Context;
 use axum::Router;
 use chorus_ports::store::Migrations;
 use chorus_ports::{Db, ServiceContext, outbox};
-use chorus_rpc::UsersApi;
+use chorus_rpc::{PostsApi, UsersApi};
 use chorus_telemetry::Readiness;
 use futures::FutureExt;
 
@@ -107,6 +107,11 @@ impl PostsService {
     /// The application layer, for in-process callers (GraphQL).
     pub fn app(&self) -> Posts {
         self.state.posts.clone()
+    }
+
+    /// The in-process `PostsApi`: the same application layer as the routes.
+    pub fn api(&self) -> Arc<dyn PostsApi> {
+        Arc::new(self.state.posts.clone())
     }
 }
 

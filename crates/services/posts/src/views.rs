@@ -8,6 +8,9 @@ use chorus_rpc::users::UserCard;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+// Defined beside `PostsApi`: other services (the feed) show posts too.
+pub use chorus_rpc::posts::{MediaView, PostView};
+
 /// A new post: `POST /api/v1/posts`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewPost {
@@ -50,45 +53,6 @@ pub struct NewComment {
 pub struct CommentEdit {
     #[schema(max_length = 2000)]
     pub content: String,
-}
-
-/// A media attached to a post.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(as = PostMedia)]
-pub struct MediaView {
-    pub id: Id,
-}
-
-/// A post as its viewer sees it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(as = Post)]
-pub struct PostView {
-    pub id: Id,
-    pub author: UserCard,
-    pub content: String,
-    /// `public`, `followers` or `private`.
-    #[schema(example = "public")]
-    pub visibility: String,
-    pub media: Vec<MediaView>,
-    /// Lowercase, without `#`, in order of appearance.
-    pub hashtags: Vec<String>,
-    /// Usernames of the existing users the content mentions, without `@`.
-    pub mentions: Vec<String>,
-    /// The original post, when this is a repost.
-    pub repost_of: Option<Id>,
-    /// Reactions per kind; only kinds with at least one.
-    #[schema(example = json!({"like": 3, "fire": 1}))]
-    pub reaction_counts: BTreeMap<String, i64>,
-    /// The kinds the viewer reacted with.
-    pub my_reactions: Vec<String>,
-    pub comment_count: i64,
-    pub repost_count: i64,
-    #[serde(serialize_with = "chorus_core::time::rfc3339::serialize")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-    #[serde(serialize_with = "chorus_core::time::rfc3339::option::serialize")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub edited_at: Option<Timestamp>,
 }
 
 /// A comment on a post.

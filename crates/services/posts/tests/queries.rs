@@ -1,5 +1,6 @@
-//! Hydrating a page costs the same number of SQL queries whatever its
-//! size: the proof counts sqlx's `sqlx::query` events. Its own binary,
+//! Hydrating a page, or answering a `PostsApi` batch, costs the same number
+//! of SQL queries whatever its size: the proof counts sqlx's `sqlx::query`
+//! events. Its own binary,
 //! because the counting subscriber is process-wide (keep it to this one test).
 
 #[allow(dead_code)]
@@ -16,6 +17,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chorus_core::{Id, PageQuery};
+use chorus_rpc::posts::MAX_IDS;
 use serde_json::json;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
@@ -110,6 +112,20 @@ async fn hydration_is_constant(app: &TestApp) -> (u64, u64) {
     );
     assert!(for_small > 0, "sqlx reports its queries");
     assert_eq!(for_small, for_large, "get_posts: 5 and 20 posts cost alike");
+
+    // `PostsApi`: posts, counts and media in one query each; the viewer's
+    // kinds in one; a full batch (mostly missing ids) no more.
+    let api = app.service.api();
+    let mut full = large.clone();
+    full.extend((1..=(MAX_IDS - large.len()) as i64).map(Id));
+    for ids in [&small, &large, &full] {
+        let (bodies, found) = queries_of(api.bodies(ids)).await;
+        assert_eq!(found.expect("bodies").len(), ids.len().min(20));
+        assert_eq!(bodies, 3, "bodies of {} ids", ids.len());
+        let (kinds, found) = queries_of(api.reactions_of(viewer, ids)).await;
+        assert_eq!(found.expect("kinds").len(), ids.len().min(20));
+        assert_eq!(kinds, 1, "reactions_of {} ids", ids.len());
+    }
 
     // A timeline page: 5 or 20 posts of one author.
     let author = app.user("prolific");

@@ -1,15 +1,18 @@
 //! Turning stored posts into what a viewer sees, a page at a time: authors
 //! in one `cards` call; reaction counts, the viewer's reactions and media in
-//! one query each, whatever the page size.
+//! one query each, whatever the page size. Every view goes through
+//! [`PostBody::view`], as the feed's do.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chorus_core::{ApiResult, Id};
+use chorus_rpc::posts::PostBody;
 use chorus_rpc::users::UserCard;
+use sqlx::AnyPool;
 
 use super::{Posts, card_map, db_error, distinct, sort_kinds};
 use crate::store::{self, PostRecord};
-use crate::views::{MediaView, PostView};
+use crate::views::PostView;
 
 impl Posts {
     /// Views of `posts` (already checked visible), in their order. Posts
@@ -42,50 +45,74 @@ impl Posts {
         let reader = self.db().reader();
         let mine = async {
             match viewer {
-                Some(viewer) => store::kinds_of_user(reader, viewer, &ids).await,
+                Some(viewer) => kinds_of_user(reader, viewer, &ids).await,
                 None => Ok(HashMap::new()),
             }
         };
-        let (mut counts, mut mine, mut media) = tokio::try_join!(
-            store::counts_of(reader, &ids),
-            mine,
-            store::media_of(reader, &ids),
-        )
-        .map_err(db_error)?;
+        let (mut parts, mut mine) =
+            tokio::try_join!(Parts::load(reader, &ids), mine).map_err(db_error)?;
 
         Ok(posts
             .into_iter()
             .filter_map(|post| {
                 let author = cards.get(&post.author_id)?.clone();
-                let mut my_reactions = mine.remove(&post.id).unwrap_or_default();
-                sort_kinds(&mut my_reactions);
-                let media = media.remove(&post.id).unwrap_or_default();
-                let counts = counts.remove(&post.id).unwrap_or_default();
-                Some(view(post, author, media, counts, my_reactions))
+                let my_reactions = mine.remove(&post.id).unwrap_or_default();
+                Some(parts.body(post).view(author, my_reactions))
             })
             .collect())
     }
 }
 
-/// A post as shown, from its parts.
-pub(super) fn view(
+/// The kinds `user` reacted with on each of `posts` that has some, sorted.
+pub(super) async fn kinds_of_user(
+    reader: &AnyPool,
+    user: Id,
+    posts: &[Id],
+) -> Result<HashMap<Id, Vec<String>>, sqlx::Error> {
+    let mut kinds = store::kinds_of_user(reader, user, posts).await?;
+    kinds.values_mut().for_each(|kinds| sort_kinds(kinds));
+    Ok(kinds)
+}
+
+/// What a body holds besides its row, for a batch of posts: one query each.
+pub(super) struct Parts {
+    counts: HashMap<Id, BTreeMap<String, i64>>,
+    media: HashMap<Id, Vec<Id>>,
+}
+
+impl Parts {
+    pub(super) async fn load(reader: &AnyPool, posts: &[Id]) -> Result<Self, sqlx::Error> {
+        let (counts, media) = tokio::try_join!(
+            store::counts_of(reader, posts),
+            store::media_of(reader, posts)
+        )?;
+        Ok(Self { counts, media })
+    }
+
+    /// `post`'s body, taking its parts out of the batch.
+    pub(super) fn body(&mut self, post: PostRecord) -> PostBody {
+        let media = self.media.remove(&post.id).unwrap_or_default();
+        let counts = self.counts.remove(&post.id).unwrap_or_default();
+        body(post, media, counts)
+    }
+}
+
+/// A post as stored, from its parts.
+pub(super) fn body(
     post: PostRecord,
-    author: UserCard,
-    media: Vec<Id>,
-    reaction_counts: std::collections::BTreeMap<String, i64>,
-    my_reactions: Vec<String>,
-) -> PostView {
-    PostView {
+    media_ids: Vec<Id>,
+    reaction_counts: BTreeMap<String, i64>,
+) -> PostBody {
+    PostBody {
         id: post.id,
-        author,
+        author_id: post.author_id,
         content: post.content,
         visibility: post.visibility.as_str().to_string(),
-        media: media.into_iter().map(|id| MediaView { id }).collect(),
+        media_ids,
         hashtags: post.hashtags,
         mentions: post.mentions.into_iter().map(|m| m.username).collect(),
         repost_of: post.repost_of,
         reaction_counts,
-        my_reactions,
         comment_count: post.comment_count,
         repost_count: post.repost_count,
         created_at: post.created_at,

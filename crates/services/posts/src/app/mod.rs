@@ -3,9 +3,11 @@
 //!
 //! Users are known only through [`UsersApi`], called once per request or
 //! page (never per item): `cards` for authors, `relations` for what a viewer
-//! may see, `find_by_usernames` for mentions.
+//! may see, `find_by_usernames` for mentions. Other services read posts
+//! through [`chorus_rpc::PostsApi`], which `Posts` implements.
 
 mod access;
+mod api;
 mod comments;
 mod hydrate;
 mod posts;

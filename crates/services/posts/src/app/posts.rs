@@ -6,7 +6,7 @@ use chorus_core::time::{from_micros, now, to_micros};
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_ports::outbox;
 
-use super::hydrate::view;
+use super::hydrate::body;
 use super::{Posts, db_error, distinct, post_not_found};
 use crate::domain::{MAX_MEDIA, Visibility, content, text};
 use crate::events;
@@ -73,7 +73,7 @@ impl Posts {
         self.events_committed().await;
 
         tracing::info!(post_id = %post.id, author_id = %author, "post created");
-        Ok(view(post, card, media_ids, BTreeMap::new(), Vec::new()))
+        Ok(body(post, media_ids, BTreeMap::new()).view(card, Vec::new()))
     }
 
     pub async fn get_post(&self, viewer: Option<Id>, id: Id) -> ApiResult<PostView> {

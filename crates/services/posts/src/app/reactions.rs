@@ -49,16 +49,24 @@ impl Posts {
         let kind = reaction_kind(kind)?;
         let post = self.visible_post(Some(user), post).await?;
         let mut tx = self.db().begin().await?;
-        if store::delete_reaction(&mut *tx, post.id, user, kind)
+        let deleted = store::delete_reaction(&mut *tx, post.id, user, kind)
             .await
-            .map_err(db_error)?
-        {
+            .map_err(db_error)?;
+        if deleted {
             store::add_to_count(&mut *tx, post.id, kind, -1)
                 .await
                 .map_err(db_error)?;
+            outbox::enqueue(
+                &mut tx,
+                &events::post_unreacted(self.ids(), &post, user, kind),
+            )
+            .await?;
         }
         let summary = summary(&mut tx, post.id, user).await?;
         tx.commit().await.map_err(db_error)?;
+        if deleted {
+            self.events_committed().await;
+        }
         Ok(summary)
     }
 

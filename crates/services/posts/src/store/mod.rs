@@ -3,7 +3,8 @@
 //! Single-row functions take any executor (a pool, or `&mut *tx` to join the
 //! caller's transaction). Page reads take the reader pool and fetch a whole
 //! page per query: `IN ($1, …)` lists, in chunks of [`IN_CHUNK`] ids, so a
-//! page of up to that many posts costs one query per kind of data.
+//! page (or a `PostsApi` batch) of up to that many posts costs one query per
+//! kind of data.
 
 mod comments;
 mod media;
@@ -20,8 +21,9 @@ pub use reactions::*;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, FromRow};
 
-/// Ids bound in one `IN (…)` list at most (both dialects allow far more).
-pub const IN_CHUNK: usize = 500;
+/// Ids bound in one `IN (…)` list at most (both dialects allow far more:
+/// SQLite 32,766 parameters, PostgreSQL 65,535).
+pub const IN_CHUNK: usize = 1_000;
 
 /// `$from, $from+1, …` for `count` values.
 fn placeholders(from: usize, count: usize) -> String {

@@ -166,7 +166,7 @@ async fn comments_created_and_deleted_with_their_replies() {
 }
 
 #[tokio::test]
-async fn post_reacted_only_for_a_new_reaction() {
+async fn post_reacted_and_unreacted_only_when_a_reaction_changed() {
     let app = TestApp::spawn().await;
     let alice = app.user("alice");
     let bob = app.user("bob");
@@ -184,5 +184,16 @@ async fn post_reacted_only_for_a_new_reaction() {
     );
     app.put(&like, bob).await;
     app.delete(&like, bob).await;
+    assert_event(
+        &next_event(&mut events).await,
+        "post.unreacted",
+        bob,
+        json!({"post_id": post, "post_author_id": alice.to_string(), "user_id": bob.to_string(),
+               "kind": "like"}),
+    );
+    // Taking back a reaction that is not there changes nothing.
+    app.delete(&like, bob).await;
+    app.delete(&format!("/api/v1/posts/{post}/reactions/fire"), bob)
+        .await;
     no_more_events(&mut events).await;
 }

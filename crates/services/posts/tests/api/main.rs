@@ -2,6 +2,7 @@
 //! would, over a fake users service. One binary; a module per subject.
 //! `TEST_LOG=1` shows the service's logs.
 
+mod api;
 mod comments;
 mod events;
 mod fake_users;

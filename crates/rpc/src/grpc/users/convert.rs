@@ -1,4 +1,4 @@
-//! Domain types (crates/rpc/src/users.rs) ↔ their protobuf messages.
+//! Users domain types (crates/rpc/src/users.rs) ↔ their protobuf messages.
 //!
 //! Both directions are total except where the wire can say something the
 //! domain cannot (an unspecified follow state): that is a malformed reply.
@@ -8,18 +8,10 @@ use std::collections::HashMap;
 use chorus_core::time::{from_micros, to_micros};
 use chorus_core::{ApiError, Id};
 
-use super::proto;
+use crate::grpc::proto::users as proto;
 use crate::users::{
     FollowState, FriendRequestDirection, Profile, Relation, Relationship, UserCard,
 };
-
-pub fn ids_to_wire(ids: &[Id]) -> Vec<i64> {
-    ids.iter().map(|id| id.as_i64()).collect()
-}
-
-pub fn ids_from_wire(ids: &[i64]) -> Vec<Id> {
-    ids.iter().copied().map(Id).collect()
-}
 
 impl From<UserCard> for proto::UserCard {
     fn from(card: UserCard) -> Self {

@@ -4,18 +4,17 @@
 use std::sync::Arc;
 
 use axum::Router;
-use chorus_core::identity::IDENTITY_HEADER;
-use chorus_core::{ApiError, ApiResult, Id, IdentityKey};
+use chorus_core::{Id, IdentityKey};
 use tonic::server::NamedService;
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Request, Response, Status};
 
-use super::convert::{follow_state_to_wire, ids_from_wire, relations_to_wire};
-use super::proto;
-use super::proto::users_server::{Users, UsersServer};
-use super::status::to_status;
+use super::convert::{follow_state_to_wire, relations_to_wire};
 use crate::UsersApi;
+use crate::grpc::auth::{RequireIdentity, answer};
+use crate::grpc::ids_from_wire;
+use crate::grpc::proto::users as proto;
+use crate::grpc::proto::users::users_server::{Users, UsersServer};
 
 /// `api` as the `chorus.users.v1.Users` gRPC service, at
 /// `/chorus.users.v1.Users/{method}`. Every call must carry an
@@ -31,36 +30,8 @@ pub fn users_routes(api: Arc<dyn UsersApi>, key: IdentityKey) -> Router {
     Router::new().route_service(&path, service)
 }
 
-/// Refuses calls whose identity metadata is missing, forged or stale.
-#[derive(Clone)]
-struct RequireIdentity {
-    key: IdentityKey,
-}
-
-impl Interceptor for RequireIdentity {
-    fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
-        let identity = request
-            .metadata()
-            .get(IDENTITY_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| self.key.verify(value));
-        match identity {
-            Some(_) => Ok(request),
-            None => Err(to_status(&ApiError::unauthorized(
-                "internal calls need an identity signed with the internal key",
-            ))),
-        }
-    }
-}
-
 struct UsersGrpc {
     api: Arc<dyn UsersApi>,
-}
-
-/// A reply, or the refusal as a status the client turns back into the same
-/// `ApiError`.
-fn answer<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(|error| to_status(&error))
 }
 
 #[tonic::async_trait]

@@ -1,0 +1,236 @@
+//! Keeping timelines up to date from events. Each change is applied once
+//! (the inbox) in a transaction; timeline writes are idempotent and made
+//! before the commit, so a crash in between is redone by the redelivery.
+//! Reads filter by the current graph anyway: these writes keep pages full
+//! and cheap, they are not what keeps a hidden post hidden.
+
+use chorus_core::{Envelope, Id};
+use chorus_ports::cache::ReadThrough;
+use chorus_ports::inbox;
+use serde::{Serialize, de::DeserializeOwned};
+use sqlx::AnyConnection;
+
+use super::Feed;
+use super::caches::ALL;
+use crate::NAME;
+use crate::store::{self, posts::FeedPost};
+
+/// Whom a post went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanOutReport {
+    pub timelines: usize,
+}
+
+impl Feed {
+    /// `post.created`: into the author's timeline and, unless it is private
+    /// or the author has more followers than the threshold, each follower's.
+    pub async fn post_created(
+        &self,
+        event: &Envelope,
+        post: FeedPost,
+        visibility: &str,
+    ) -> anyhow::Result<Option<FanOutReport>> {
+        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
+            return Ok(None);
+        };
+        let mut report = None;
+        if store::posts::insert(&mut tx, post, visibility, event.id).await? {
+            let targets = self.fan_out_targets(&mut tx, post).await?;
+            self.timelines().push(&targets, post.id).await?;
+            metrics::histogram!("chorus_feed_fan_out_timelines").record(targets.len() as f64);
+            report = Some(FanOutReport {
+                timelines: targets.len(),
+            });
+        }
+        tx.commit().await?;
+        forget(&self.caches().recent, &post.author_id.to_string()).await;
+        Ok(report)
+    }
+
+    /// `post.deleted`: out of every timeline it went to.
+    pub async fn post_deleted(&self, event: &Envelope, post: Id, author: Id) -> anyhow::Result<()> {
+        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
+            return Ok(());
+        };
+        store::posts::delete(&mut tx, post, author, event.id).await?;
+        let entry = FeedPost {
+            id: post,
+            author_id: author,
+            private: false,
+        };
+        let targets = self.fan_out_targets(&mut tx, entry).await?;
+        self.timelines().remove(&targets, &[post]).await?;
+        tx.commit().await?;
+        forget(&self.caches().bodies, &post.to_string()).await;
+        forget(&self.caches().recent, &author.to_string()).await;
+        Ok(())
+    }
+
+    /// `post.updated`: a post made private leaves its followers' timelines;
+    /// one that stops being private enters them.
+    pub async fn post_updated(
+        &self,
+        event: &Envelope,
+        post: Id,
+        author: Id,
+        visibility: &str,
+    ) -> anyhow::Result<()> {
+        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
+            return Ok(());
+        };
+        let previous = store::posts::set_visibility(&mut tx, post, visibility, event.id).await?;
+        if let Some(previous) = previous {
+            let entry = FeedPost {
+                id: post,
+                author_id: author,
+                private: false,
+            };
+            let mut followers = self.fan_out_targets(&mut tx, entry).await?;
+            followers.retain(|user| *user != author);
+            if visibility == "private" {
+                self.timelines().remove(&followers, &[post]).await?;
+            } else if previous == "private" {
+                self.timelines().push(&followers, post).await?;
+            }
+        }
+        tx.commit().await?;
+        forget(&self.caches().bodies, &post.to_string()).await;
+        forget(&self.caches().recent, &author.to_string()).await;
+        Ok(())
+    }
+
+    /// Counts or content changed: the cached body is stale.
+    pub async fn post_changed(&self, post: Id) {
+        forget(&self.caches().bodies, &post.to_string()).await;
+    }
+
+    /// A profile changed: the cached card is stale.
+    pub async fn author_changed(&self, user: Id) {
+        forget(&self.caches().cards, &user.to_string()).await;
+    }
+
+    /// `user.followed`: the replica learns it, and the followee's recent
+    /// posts enter the follower's timeline.
+    pub async fn followed(
+        &self,
+        event: &Envelope,
+        follower: Id,
+        followee: Id,
+    ) -> anyhow::Result<()> {
+        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
+            return Ok(());
+        };
+        let changed = store::graph::set_follow(&mut tx, follower, followee, true, event.id).await?;
+        let mut crossed = false;
+        if changed {
+            let count = store::graph::add_followers(&mut tx, followee, 1).await?;
+            crossed = self.crosses_threshold(count, count - 1);
+        }
+        tx.commit().await?;
+        forget(&self.caches().graphs, &follower.to_string()).await;
+        if crossed {
+            forget(&self.caches().celebrities, ALL).await;
+        }
+        if changed {
+            let recent =
+                store::posts::by_author(self.db().reader(), followee, None, self.config().backfill)
+                    .await?;
+            self.timelines().add(follower, &recent).await?;
+        }
+        Ok(())
+    }
+
+    /// `user.unfollowed`: the followee's posts leave the follower's timeline.
+    pub async fn unfollowed(
+        &self,
+        event: &Envelope,
+        follower: Id,
+        followee: Id,
+    ) -> anyhow::Result<()> {
+        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
+            return Ok(());
+        };
+        let changed =
+            store::graph::set_follow(&mut tx, follower, followee, false, event.id).await?;
+        let mut crossed = false;
+        if changed {
+            let count = store::graph::add_followers(&mut tx, followee, -1).await?;
+            crossed = self.crosses_threshold(count, count + 1);
+        }
+        tx.commit().await?;
+        forget(&self.caches().graphs, &follower.to_string()).await;
+        if crossed {
+            forget(&self.caches().celebrities, ALL).await;
+        }
+        if changed {
+            self.remove_author(follower, followee).await?;
+        }
+        Ok(())
+    }
+
+    /// `user.blocked` (active) or `user.unblocked`: each is hidden from the
+    /// other; on a block, each one's posts leave the other's timeline.
+    pub async fn blocked(
+        &self,
+        event: &Envelope,
+        blocker: Id,
+        blocked: Id,
+        active: bool,
+    ) -> anyhow::Result<()> {
+        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
+            return Ok(());
+        };
+        let changed = store::graph::set_block(&mut tx, blocker, blocked, active, event.id).await?;
+        tx.commit().await?;
+        forget(&self.caches().graphs, &blocker.to_string()).await;
+        forget(&self.caches().graphs, &blocked.to_string()).await;
+        if changed && active {
+            self.remove_author(blocker, blocked).await?;
+            self.remove_author(blocked, blocker).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes `author`'s posts out of `reader`'s timeline: at most the cap
+    /// of them can be there.
+    async fn remove_author(&self, reader: Id, author: Id) -> anyhow::Result<()> {
+        let cap = self.timelines().cap();
+        let theirs = store::posts::by_author(self.db().reader(), author, None, cap).await?;
+        self.timelines().remove(&[reader], &theirs).await
+    }
+
+    /// The author, and their followers unless the post is private or they
+    /// have more followers than the threshold.
+    async fn fan_out_targets(
+        &self,
+        conn: &mut AnyConnection,
+        post: FeedPost,
+    ) -> anyhow::Result<Vec<Id>> {
+        let mut targets = vec![post.author_id];
+        if post.private {
+            return Ok(targets);
+        }
+        let count = store::graph::follower_count(conn, post.author_id).await?;
+        if count <= self.config().celebrity_threshold {
+            targets.extend(store::graph::followers(conn, post.author_id).await?);
+        }
+        Ok(targets)
+    }
+
+    /// Did a follower count going from `before` to `now` cross the
+    /// threshold? Then the accounts merged at read changed.
+    fn crosses_threshold(&self, now: i64, before: i64) -> bool {
+        let threshold = self.config().celebrity_threshold;
+        (now > threshold) != (before > threshold)
+    }
+}
+
+/// Invalidates a cache entry; if the cache is down, its TTL bounds the staleness.
+async fn forget<V>(cache: &ReadThrough<V>, key: &str)
+where
+    V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    if let Err(error) = cache.invalidate(key).await {
+        tracing::warn!(key, error = %format!("{error:#}"), "cache invalidation failed");
+    }
+}

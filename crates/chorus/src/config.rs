@@ -132,6 +132,7 @@ const SECTIONS: &[&str] = &[
     "infra",
     "gateway",
     "auth",
+    "feed",
     "services",
 ];
 
@@ -261,6 +262,19 @@ fn describe(error: figment::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_setting_can_come_from_the_environment() {
+        let defaults = serde_json::to_value(Config::default()).expect("serializes");
+        let fields = defaults.as_object().expect("a table");
+        for field in fields.keys() {
+            assert!(
+                SECTIONS.contains(&field.as_str()),
+                "setting {field} is missing from SECTIONS: CHORUS_{}__* would be ignored",
+                field.to_uppercase()
+            );
+        }
+    }
 
     #[test]
     fn defaults_leave_the_secrets_empty_so_they_are_generated_or_required() {

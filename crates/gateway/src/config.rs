@@ -25,6 +25,9 @@ pub struct GatewayConfig {
     pub health_check_interval_ms: u64,
     /// Longest one upstream attempt may take until its response starts.
     pub upstream_timeout_ms: u64,
+    /// Benchmark only: serve DeathStarBench's `/wrk2-api/*` routes, which act
+    /// for any user without a token (see the `wrk2` module). Never in production.
+    pub wrk2_api: bool,
 }
 
 impl Default for GatewayConfig {
@@ -36,6 +39,7 @@ impl Default for GatewayConfig {
             upstreams: BTreeMap::new(),
             health_check_interval_ms: 2_000,
             upstream_timeout_ms: 10_000,
+            wrk2_api: false,
         }
     }
 }
@@ -132,6 +136,13 @@ mod tests {
             ..GatewayConfig::default()
         };
         assert!(config.cors_layer().is_err());
+    }
+
+    #[test]
+    fn the_wrk2_api_is_off_unless_asked_for() {
+        assert!(!GatewayConfig::default().wrk2_api);
+        let parsed: GatewayConfig = serde_json::from_str(r#"{"wrk2_api": true}"#).expect("parses");
+        assert!(parsed.wrk2_api);
     }
 
     #[test]

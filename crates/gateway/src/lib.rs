@@ -10,7 +10,9 @@
 //! 5. the request timeout (504) and JSON for framework-made 405/413 (`errors`),
 //! 6. the request body limit (413),
 //!
-//! then, on service routes only, authentication (`auth`). A service runs
+//! then, on service routes only, authentication (`auth`). With the
+//! benchmark-only `gateway.wrk2_api`, DeathStarBench's `/wrk2-api/*` routes
+//! (`wrk2`) sit beside the services and call them directly. A service runs
 //! in this process ([`Backend::InProcess`], `chorus up`) or as instances
 //! behind the reverse proxy ([`Backend::Remote`], `chorus serve`); both may mix.
 //! Every error the gateway itself answers uses the contract's error shape.
@@ -21,6 +23,7 @@ mod errors;
 mod observe;
 mod openapi;
 mod proxy;
+mod wrk2;
 
 use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
@@ -127,13 +130,21 @@ pub fn router(
         services = without_panic(|| services.merge(routes))
             .with_context(|| format!("routes of upstream {service:?} collide with others"))?;
     }
+    let wrk2 = config.wrk2_api.then(|| {
+        tracing::warn!("{}", wrk2::WARNING);
+        wrk2::routes(services.clone(), identity_key.clone(), Arc::clone(&cache))
+    });
     let authenticator = Arc::new(Authenticator {
         token_keys,
         identity_key,
         cache,
     });
     let services = services.layer(from_fn_with_state(authenticator, auth::authenticate));
-    let own = ops_router(readiness).merge(document);
+    let mut own = ops_router(readiness).merge(document);
+    if let Some(wrk2) = wrk2 {
+        own = without_panic(|| own.merge(wrk2))
+            .context("a service route collides with the /wrk2-api routes")?;
+    }
     let app = without_panic(|| own.merge(services))
         .context("a service route collides with /health, /ready, /metrics or the OpenAPI route")?
         .fallback(errors::not_found)

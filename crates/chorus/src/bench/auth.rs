@@ -101,6 +101,7 @@ pub async fn run(
         command: String::new(),
         operations: vec![hello_report, me_report, login_report, hashing_report],
         ratios,
+        ..Report::default()
     })
 }
 

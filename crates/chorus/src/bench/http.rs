@@ -29,35 +29,63 @@ pub async fn phase(
     addr: SocketAddr,
     make: MakeRequest,
 ) -> Measured {
-    let bar = ProgressBar::new(duration.as_secs());
-    bar.set_style(
-        ProgressStyle::with_template("{msg:28} [{bar:30}] {pos}/{len} s")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(name.to_string());
-    let ticker = {
-        let bar = bar.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            tick.tick().await;
-            loop {
+    let clock = SecondsBar::start(name, duration);
+    let measured = on_own_core(move || load::run(addr, concurrency, duration, make)).await;
+    clock.finish(format!("{name}: {:.0}/s", measured.throughput()));
+    measured
+}
+
+/// A progress bar that counts the seconds of a timed phase.
+pub struct SecondsBar {
+    bar: ProgressBar,
+    ticker: tokio::task::JoinHandle<()>,
+}
+
+impl SecondsBar {
+    pub fn start(name: &str, duration: Duration) -> Self {
+        let bar = ProgressBar::new(duration.as_secs());
+        bar.set_style(
+            ProgressStyle::with_template("{msg:28} [{bar:30}] {pos}/{len} s")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(name.to_string());
+        let ticker = {
+            let bar = bar.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
                 tick.tick().await;
-                bar.inc(1);
-            }
-        })
-    };
-    let measured = tokio::task::spawn_blocking(move || {
+                loop {
+                    tick.tick().await;
+                    bar.inc(1);
+                }
+            })
+        };
+        Self { bar, ticker }
+    }
+
+    pub fn finish(self, message: String) {
+        self.ticker.abort();
+        self.bar.finish_with_message(message);
+    }
+}
+
+/// Runs `work` on a single-threaded runtime on a thread of its own, so a load
+/// generator takes one core at most and leaves the rest to the server.
+pub async fn on_own_core<F, Fut, T>(work: F) -> T
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = T>,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap_or_else(|e| panic!("cannot build the load runtime: {e}"));
-        runtime.block_on(load::run(addr, concurrency, duration, make))
+        runtime.block_on(work())
     })
     .await
-    .unwrap_or_else(|e| panic!("the load generator failed: {e}"));
-    ticker.abort();
-    bar.finish_with_message(format!("{name}: {:.0}/s", measured.throughput()));
-    measured
+    .unwrap_or_else(|e| panic!("the load generator failed: {e}"))
 }
 
 pub fn get(host: &str, path: &'static str, token: Option<&str>) -> MakeRequest {

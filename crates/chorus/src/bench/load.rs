@@ -31,7 +31,17 @@ impl Measured {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
 
-    fn merge(&mut self, other: Measured) {
+    /// Nothing measured yet.
+    pub fn empty() -> Self {
+        Self {
+            requests: 0,
+            errors: 0,
+            elapsed: Duration::ZERO,
+            latency: histogram(),
+        }
+    }
+
+    pub fn merge(&mut self, other: Measured) {
         self.requests += other.requests;
         self.errors += other.errors;
         let _ = self.latency.add(&other.latency);
@@ -55,12 +65,7 @@ pub async fn run(
     let workers: Vec<_> = (0..concurrency)
         .map(|worker| tokio::spawn(worker_loop(addr, worker, deadline, make.clone())))
         .collect();
-    let mut total = Measured {
-        requests: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latency: histogram(),
-    };
+    let mut total = Measured::empty();
     for worker in workers {
         if let Ok(measured) = worker.await {
             total.merge(measured);
@@ -76,12 +81,7 @@ async fn worker_loop(
     deadline: Instant,
     make: MakeRequest,
 ) -> Measured {
-    let mut measured = Measured {
-        requests: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latency: histogram(),
-    };
+    let mut measured = Measured::empty();
     let mut sender = None;
     let mut n = 0u64;
     while Instant::now() < deadline {
@@ -122,7 +122,9 @@ async fn worker_loop(
     measured
 }
 
-async fn connect(addr: SocketAddr) -> Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+pub async fn connect(
+    addr: SocketAddr,
+) -> Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
     let stream = TcpStream::connect(addr).await.ok()?;
     let _ = stream.set_nodelay(true);
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))

@@ -8,6 +8,7 @@ mod load;
 mod posts;
 mod report;
 mod server;
+mod social;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,6 +27,10 @@ pub enum Scenario {
     /// Create-post and get-post rates against a bare route, and the SQL
     /// queries one GraphQL page of 20 posts with authors costs.
     Posts,
+    /// DeathStarBench's social network: a follow graph set up through the
+    /// API, then the 60/30/10 mix of home timelines, user timelines and
+    /// composes; optionally latency against offered load, and fan-out lag.
+    Social,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -39,23 +44,40 @@ pub struct BenchArgs {
     /// Seconds per measured phase.
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
-    /// Concurrent connections for the request-rate phases.
-    #[arg(long, default_value_t = 64)]
-    pub concurrency: usize,
+    /// Concurrent connections for the request-rate phases [default: 64; social: 256].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
     /// Where the JSON and Markdown reports go.
     #[arg(long, default_value = "bench-results")]
     pub out: PathBuf,
+    /// A setting for the server this bench starts (repeatable), e.g.
+    /// `CHORUS_FEED__CELEBRITY_THRESHOLD=5000`; `CHORUS_*` variables of this
+    /// process reach it too.
+    #[arg(long = "server-env", value_name = "KEY=VALUE")]
+    pub server_env: Vec<String>,
+    #[command(flatten)]
+    pub social: Box<social::SocialArgs>,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let server = match &args.url {
-        Some(url) => Server::external(url).await?,
-        None => Server::embedded().await?,
+        Some(url) => {
+            anyhow::ensure!(
+                args.server_env.is_empty(),
+                "--server-env is for the server the bench starts, not one given by --url"
+            );
+            Server::external(url).await?
+        }
+        None => Server::embedded_with(&server_env(&args)?).await?,
     };
     let duration = Duration::from_secs(args.duration.max(1));
     let result = match args.scenario {
-        Scenario::Auth => auth::run(server.addr, duration, args.concurrency).await,
-        Scenario::Posts => posts::run(server.addr, duration, args.concurrency).await,
+        Scenario::Auth => auth::run(server.addr, duration, args.concurrency.unwrap_or(64)).await,
+        Scenario::Posts => posts::run(server.addr, duration, args.concurrency.unwrap_or(64)).await,
+        Scenario::Social => {
+            let concurrency = args.concurrency.unwrap_or(256);
+            social::run(&server, duration, concurrency, &args.social).await
+        }
     };
     server.stop().await;
     let mut report = result?;
@@ -63,6 +85,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     write(&args.out, &report)?;
     println!("{}", report.markdown());
     Ok(())
+}
+
+/// The environment of the server the bench starts: the scenario's defaults,
+/// then `--server-env`.
+fn server_env(args: &BenchArgs) -> anyhow::Result<Vec<(String, String)>> {
+    let mut env = match args.scenario {
+        Scenario::Social => social::embedded_env(),
+        Scenario::Auth | Scenario::Posts => Vec::new(),
+    };
+    for pair in &args.server_env {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--server-env {pair:?}: expected KEY=VALUE"))?;
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value.to_string()));
+    }
+    Ok(env)
 }
 
 fn write(dir: &std::path::Path, report: &Report) -> anyhow::Result<()> {
@@ -75,5 +114,10 @@ fn write(dir: &std::path::Path, report: &Report) -> anyhow::Result<()> {
     )?;
     std::fs::write(base.with_extension("md"), report.markdown())?;
     eprintln!("reports written to {}.{{json,md}}", base.display());
+    for (suffix, contents) in &report.attachments {
+        let path = dir.join(format!("{}-{stamp}-{suffix}", report.scenario));
+        std::fs::write(&path, contents)?;
+        eprintln!("and {}", path.display());
+    }
     Ok(())
 }

@@ -126,6 +126,7 @@ pub async fn run(
         command: String::new(),
         operations: vec![hello, read, write],
         ratios,
+        ..Report::default()
     })
 }
 

@@ -56,33 +56,76 @@ pub struct Ratio {
     pub target: String,
 }
 
+/// A named setting or measurement of a run (graph, users, memory…).
 #[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub name: String,
+    pub value: serde_json::Value,
+}
+
+impl Fact {
+    pub fn new(name: &str, value: impl Into<serde_json::Value>) -> Self {
+        Self {
+            name: name.to_string(),
+            value: value.into(),
+        }
+    }
+}
+
+/// Results that do not fit the per-operation table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub scenario: String,
     pub machine: String,
     pub command: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<Fact>,
     pub operations: Vec<OpReport>,
     pub ratios: Vec<Ratio>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Further files written next to the reports: (name suffix, contents).
+    #[serde(skip)]
+    pub attachments: Vec<(String, String)>,
 }
 
 impl Report {
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "Scenario `{}` on {}\n\nCommand: `{}`\n\n| operation | requests | errors | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+            "Scenario `{}` on {}\n\nCommand: `{}`\n\n",
             self.scenario, self.machine, self.command
         );
-        for op in &self.operations {
-            out.push_str(&format!(
-                "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
-                op.operation,
-                op.requests,
-                op.errors,
-                op.per_second,
-                op.p50_ms,
-                op.p90_ms,
-                op.p99_ms,
-                op.p999_ms
-            ));
+        if !self.facts.is_empty() {
+            out.push_str("| setting | value |\n|---|---|\n");
+            for fact in &self.facts {
+                out.push_str(&format!("| {} | {} |\n", fact.name, cell(&fact.value)));
+            }
+            out.push('\n');
+        }
+        if !self.operations.is_empty() {
+            out.push_str("| operation | requests | errors | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            for op in &self.operations {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+                    op.operation,
+                    op.requests,
+                    op.errors,
+                    op.per_second,
+                    op.p50_ms,
+                    op.p90_ms,
+                    op.p99_ms,
+                    op.p999_ms
+                ));
+            }
         }
         if !self.ratios.is_empty() {
             out.push_str("\n| ratio | value | target |\n|---|---:|---|\n");
@@ -93,7 +136,35 @@ impl Report {
                 ));
             }
         }
+        for table in &self.tables {
+            out.push_str(&format!(
+                "\n{}\n\n| {} |\n|{}\n",
+                table.title,
+                table.columns.join(" | "),
+                "---|".repeat(table.columns.len())
+            ));
+            for row in &table.rows {
+                let cells: Vec<String> = row.iter().map(cell).collect();
+                out.push_str(&format!("| {} |\n", cells.join(" | ")));
+            }
+        }
+        if !self.notes.is_empty() {
+            out.push('\n');
+            for note in &self.notes {
+                out.push_str(&format!("- {note}\n"));
+            }
+        }
         out
+    }
+}
+
+/// A JSON value as a Markdown table cell: strings bare, fractions to two places.
+fn cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Number(n) if n.is_f64() => format!("{:.2}", n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
     }
 }
 

@@ -14,6 +14,7 @@ pub struct Server {
     pub addr: SocketAddr,
     child: Option<Child>,
     data_dir: Option<PathBuf>,
+    env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -29,19 +30,32 @@ impl Server {
             addr,
             child: None,
             data_dir: None,
+            env: Vec::new(),
         })
     }
 
     /// Starts `chorus up` on a free port in a new temporary folder.
     pub async fn embedded() -> anyhow::Result<Self> {
+        Self::embedded_with(&[]).await
+    }
+
+    /// Like `embedded`, with extra environment variables for the server
+    /// (settings such as `CHORUS_FEED__CELEBRITY_THRESHOLD`); they win over
+    /// the ones inherited from this process.
+    pub async fn embedded_with(env: &[(String, String)]) -> anyhow::Result<Self> {
         let data_dir = std::env::temp_dir().join(format!("chorus-bench-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&data_dir)?;
-        let mut child = Command::new(std::env::current_exe()?)
+        let mut command = Command::new(std::env::current_exe()?);
+        command
             .arg("up")
             .current_dir(&data_dir)
             .env("CHORUS_LISTEN", "127.0.0.1:0")
             .env("CHORUS_DATA_DIR", data_dir.join("data"))
-            .env("CHORUS_LOG__FILTER", "warn")
+            .env("CHORUS_LOG__FILTER", "warn");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -63,6 +77,33 @@ impl Server {
             addr,
             child: Some(child),
             data_dir: Some(data_dir),
+            env: env.to_vec(),
+        })
+    }
+
+    /// The variables `embedded_with` was given.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The process id of the embedded server; `None` for one given by URL.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(Child::id)
+    }
+
+    /// The embedded server's memory now, from `/proc/<pid>/status`.
+    pub fn memory(&self) -> Option<Memory> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kib| kib.parse::<u64>().ok())
+        };
+        Some(Memory {
+            rss_kib: field("VmRSS:")?,
+            peak_kib: field("VmHWM:")?,
         })
     }
 
@@ -74,4 +115,13 @@ impl Server {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// Resident memory of a process, in KiB.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Memory {
+    /// Resident now (VmRSS).
+    pub rss_kib: u64,
+    /// The most it has been resident (VmHWM).
+    pub peak_kib: u64,
 }

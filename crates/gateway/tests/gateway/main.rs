@@ -4,3 +4,4 @@ mod auth;
 mod helpers;
 mod layers;
 mod proxy;
+mod wrk2;

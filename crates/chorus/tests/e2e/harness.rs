@@ -44,22 +44,34 @@ pub fn temp_dir(label: &str) -> PathBuf {
 
 impl Chorus {
     /// A deployment in `mode`, or `None` when its servers are unreachable
-    /// (a distributed run needs PostgreSQL, Redis and RabbitMQ).
-    pub async fn start(mode: Mode) -> Option<Self> {
+    /// (a distributed run needs PostgreSQL, Redis and RabbitMQ). `env` goes
+    /// to every process of it: settings such as `CHORUS_FEED__TIMELINE_CAP`.
+    pub async fn start_with(mode: Mode, env: &[(&str, &str)]) -> Option<Self> {
         match mode {
-            Mode::Embedded => Some(Self::embedded().await),
-            Mode::Distributed => Self::distributed().await,
+            Mode::Embedded => Some(Self::embedded_with(env).await),
+            Mode::Distributed => Self::distributed_with(env).await,
         }
     }
 
     /// `chorus up` in a new temporary folder, listening where `CHORUS_LISTEN` says.
     pub async fn embedded() -> Self {
+        Self::embedded_with(&[]).await
+    }
+
+    /// `chorus up` in a new temporary folder, with extra environment variables.
+    pub async fn embedded_with(env: &[(&str, &str)]) -> Self {
         let dir = temp_dir("up");
-        Self::embedded_in(dir, "127.0.0.1:0").await
+        Self::launch_embedded(dir, "127.0.0.1:0", env).await
     }
 
     pub async fn embedded_in(dir: PathBuf, listen: &str) -> Self {
-        let mut child = spawn(&dir, &["up"], &[("CHORUS_LISTEN", listen)]);
+        Self::launch_embedded(dir, listen, &[]).await
+    }
+
+    async fn launch_embedded(dir: PathBuf, listen: &str, env: &[(&str, &str)]) -> Self {
+        let mut vars = vec![("CHORUS_LISTEN", listen)];
+        vars.extend_from_slice(env);
+        let mut child = spawn(&dir, &["up"], &vars);
         let base = wait_for_listener(&mut child, "gateway").await;
         Self {
             mode: Mode::Embedded,
@@ -73,6 +85,12 @@ impl Chorus {
 
     /// Gateway, auth, users, posts and feed as five processes on the real servers.
     pub async fn distributed() -> Option<Self> {
+        Self::distributed_with(&[]).await
+    }
+
+    /// The distributed deployment, with extra environment variables for
+    /// every process.
+    pub async fn distributed_with(env: &[(&str, &str)]) -> Option<Self> {
         let postgres = chorus_testkit::postgres_url()?;
         let redis = chorus_testkit::redis_url()?;
         let amqp = chorus_testkit::amqp_url()?;
@@ -82,14 +100,15 @@ impl Chorus {
             "[infra]\nstore_url = \"{postgres}\"\ncache_url = \"{redis}\"\npubsub_url = \"{redis}\"\nbus_url = \"{amqp}\"\nnamespace = \"{namespace}\"\n\n[security]\njwt_secret = \"{JWT_SECRET}\"\ninternal_key = \"{INTERNAL_KEY}\"\n"
         );
         let mut processes = Vec::new();
-        let auth_url = start_service(&dir, &infra, "auth", "", &mut processes).await;
-        let users_url = start_service(&dir, &infra, "users", "", &mut processes).await;
+        let auth_url = start_service(&dir, &infra, "auth", "", env, &mut processes).await;
+        let users_url = start_service(&dir, &infra, "users", "", env, &mut processes).await;
         // Posts asks users over gRPC.
         let posts_extra = format!("[services.users]\nurls = [\"{users_url}\"]\n");
-        let posts_url = start_service(&dir, &infra, "posts", &posts_extra, &mut processes).await;
+        let posts_url =
+            start_service(&dir, &infra, "posts", &posts_extra, env, &mut processes).await;
         // Feed asks users and posts over gRPC.
         let feed_extra = format!("{posts_extra}[services.posts]\nurls = [\"{posts_url}\"]\n");
-        let feed_url = start_service(&dir, &infra, "feed", &feed_extra, &mut processes).await;
+        let feed_url = start_service(&dir, &infra, "feed", &feed_extra, env, &mut processes).await;
 
         let gateway_config = dir.join("gateway.toml");
         std::fs::write(
@@ -108,7 +127,7 @@ impl Chorus {
                 "--config",
                 path(&gateway_config),
             ],
-            &[],
+            env,
         );
         let base = wait_for_listener(&mut gateway, "gateway").await;
         // Stopped in this order: the gateway first, then the services.
@@ -169,6 +188,7 @@ async fn start_service(
     infra: &str,
     name: &str,
     extra: &str,
+    env: &[(&str, &str)],
     processes: &mut Vec<Child>,
 ) -> String {
     let config = dir.join(format!("{name}.toml"));
@@ -180,7 +200,7 @@ async fn start_service(
     let mut child = spawn(
         dir,
         &["serve", "--target", name, "--config", path(&config)],
-        &[],
+        env,
     );
     let url = wait_for_listener(&mut child, name).await;
     processes.push(child);

@@ -11,6 +11,10 @@ mod client;
 mod comments;
 mod concurrency;
 mod distributed;
+mod feed;
+mod feed_cap;
+mod feed_graph;
+mod feed_ranking;
 mod friends;
 mod graph;
 mod graphql;
@@ -23,17 +27,30 @@ mod social;
 mod social_bad_input;
 mod social_openapi;
 mod visibility;
+mod wrk2;
 
 /// Declares one `#[tokio::test]` per mode for each scenario `fn(&Chorus)`.
 #[macro_export]
 macro_rules! in_both_modes {
     ($($scenario:ident),* $(,)?) => {
+        $crate::in_both_modes_with!(&[]; $($scenario),*);
+    };
+}
+
+/// As `in_both_modes!`, on deployments whose every process also gets the
+/// environment variables `$env` (a `&[(&str, &str)]`), e.g.
+/// `in_both_modes_with!(&[("CHORUS_FEED__TIMELINE_CAP", "20")]; scenario)`.
+#[macro_export]
+macro_rules! in_both_modes_with {
+    ($env:expr; $($scenario:ident),* $(,)?) => {
+        /// The extra environment of this file's deployments.
+        const DEPLOYMENT_ENV: &[(&str, &str)] = $env;
         mod embedded {
             $(
                 #[tokio::test]
                 async fn $scenario() {
                     chorus_testkit::init_test_logs();
-                    let app = $crate::harness::Chorus::start($crate::harness::Mode::Embedded)
+                    let app = $crate::harness::Chorus::start_with($crate::harness::Mode::Embedded, super::DEPLOYMENT_ENV)
                         .await
                         .expect("embedded mode needs nothing");
                     super::$scenario(&app).await;
@@ -45,7 +62,7 @@ macro_rules! in_both_modes {
                 #[tokio::test]
                 async fn $scenario() {
                     chorus_testkit::init_test_logs();
-                    let Some(app) = $crate::harness::Chorus::start($crate::harness::Mode::Distributed).await else {
+                    let Some(app) = $crate::harness::Chorus::start_with($crate::harness::Mode::Distributed, super::DEPLOYMENT_ENV).await else {
                         return;
                     };
                     super::$scenario(&app).await;

@@ -1,6 +1,9 @@
 //! Keeping timelines up to date from events. Each change is applied once
 //! (the inbox) in a transaction; timeline writes are idempotent and made
 //! before the commit, so a crash in between is redone by the redelivery.
+//! A new post is pushed once more after the commit: a reader building their
+//! timeline from storage meanwhile (see `read::rebuild`) either read the
+//! committed post or materialized the timeline before that second push.
 //! Reads filter by the current graph anyway: these writes keep pages full
 //! and cheap, they are not what keeps a hidden post hidden.
 
@@ -33,18 +36,22 @@ impl Feed {
         let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
             return Ok(None);
         };
-        let mut report = None;
+        let mut targets = None;
         if store::posts::insert(&mut tx, post, visibility, event.id).await? {
-            let targets = self.fan_out_targets(&mut tx, post).await?;
-            self.timelines().push(&targets, post.id).await?;
-            metrics::histogram!("chorus_feed_fan_out_timelines").record(targets.len() as f64);
-            report = Some(FanOutReport {
-                timelines: targets.len(),
-            });
+            let to = self.fan_out_targets(&mut tx, post).await?;
+            self.timelines().push(&to, post.id).await?;
+            targets = Some(to);
         }
         tx.commit().await?;
         forget(&self.caches().recent, &post.author_id.to_string()).await;
-        Ok(report)
+        let Some(targets) = targets else {
+            return Ok(None);
+        };
+        self.timelines().push(&targets, post.id).await?;
+        metrics::histogram!("chorus_feed_fan_out_timelines").record(targets.len() as f64);
+        Ok(Some(FanOutReport {
+            timelines: targets.len(),
+        }))
     }
 
     /// `post.deleted`: out of every timeline it went to.
@@ -79,6 +86,7 @@ impl Feed {
             return Ok(());
         };
         let previous = store::posts::set_visibility(&mut tx, post, visibility, event.id).await?;
+        let mut shown_to = None;
         if let Some(previous) = previous {
             let entry = FeedPost {
                 id: post,
@@ -91,11 +99,16 @@ impl Feed {
                 self.timelines().remove(&followers, &[post]).await?;
             } else if previous == "private" {
                 self.timelines().push(&followers, post).await?;
+                shown_to = Some(followers);
             }
         }
         tx.commit().await?;
         forget(&self.caches().bodies, &post.to_string()).await;
         forget(&self.caches().recent, &author.to_string()).await;
+        if let Some(followers) = shown_to {
+            // Again after the commit, as for a new post.
+            self.timelines().push(&followers, post).await?;
+        }
         Ok(())
     }
 
@@ -161,6 +174,7 @@ impl Feed {
         forget(&self.caches().graphs, &follower.to_string()).await;
         if crossed {
             forget(&self.caches().celebrities, ALL).await;
+            self.no_longer_celebrity(followee).await?;
         }
         if changed {
             self.remove_author(follower, followee).await?;
@@ -187,6 +201,22 @@ impl Feed {
         if changed && active {
             self.remove_author(blocker, blocked).await?;
             self.remove_author(blocked, blocker).await?;
+        }
+        Ok(())
+    }
+
+    /// `author` fell back to the threshold: their posts since they crossed
+    /// it were merged at read, not fanned out. Their recent posts go into
+    /// their followers' timelines now, as new posts will.
+    async fn no_longer_celebrity(&self, author: Id) -> anyhow::Result<()> {
+        let recent =
+            store::posts::by_author(self.db().reader(), author, None, self.config().backfill)
+                .await?;
+        let mut conn = self.db().reader().acquire().await?;
+        let followers = store::graph::followers(&mut conn, author).await?;
+        drop(conn);
+        for post in recent {
+            self.timelines().push(&followers, post).await?;
         }
         Ok(())
     }

@@ -175,11 +175,8 @@ impl Feed {
         if ids.len() >= want {
             return Ok((ids, true));
         }
-        // Short: the timeline ends here, unless the cap cut older posts off.
-        let full = timelines.len(viewer).await?.unwrap_or(0) >= timelines.cap();
-        if !full {
-            return Ok((ids, false));
-        }
+        // Short: the timeline ends here, or the cap cut older posts off (and
+        // removals may since have shrunk it below the cap): storage knows.
         let from = ids.last().copied().or(before);
         let rest = want - ids.len();
         let older = store::posts::home(self.db().reader(), viewer, from, None, rest).await?;

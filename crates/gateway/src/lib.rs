@@ -22,6 +22,7 @@ mod config;
 mod errors;
 mod observe;
 mod openapi;
+mod oversize;
 mod proxy;
 mod wrk2;
 
@@ -158,6 +159,10 @@ pub fn router(
                 .layer(errors::EdgeLayer {
                     timeout: config.request_timeout(),
                 })
+                .layer(from_fn_with_state(
+                    config.body_limit_bytes,
+                    oversize::refuse_declared_oversize,
+                ))
                 .layer(RequestBodyLimitLayer::new(config.body_limit_bytes)),
         );
     // Last, so that a router that fails to build leaves no task behind.

@@ -60,6 +60,7 @@ impl Setup<'_> {
         let started = Instant::now();
         let need = Duration::from_secs(600);
         refresh_stale(self.api, &mut accounts, need, self.concurrency).await?;
+        self.profiles(&accounts).await?;
         self.follows(&accounts).await?;
         times.follows = started.elapsed();
 
@@ -103,6 +104,31 @@ impl Setup<'_> {
             .into_iter()
             .map(|a| a.context("a user was not signed up"))
             .collect()
+    }
+
+    /// Waits until every profile exists: in distributed mode the users
+    /// service creates it from the sign-up's event, a moment after the `201`.
+    async fn profiles(&self, accounts: &[Account]) -> anyhow::Result<()> {
+        stage(
+            "profiles",
+            accounts.len(),
+            self.concurrency,
+            accounts.iter().map(|account| {
+                let path = format!("/api/v1/users/{}", account.id);
+                async move {
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    loop {
+                        match self.api.expect(Method::GET, &path, None, None, 200).await {
+                            Ok(_) => return Ok(()),
+                            Err(error) if Instant::now() >= deadline => return Err(error),
+                            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                        }
+                    }
+                }
+            }),
+        )
+        .await?;
+        Ok(())
     }
 
     async fn follows(&self, accounts: &[Account]) -> anyhow::Result<()> {

@@ -16,10 +16,15 @@ chorus=${CHORUS_BIN:-$root/target/release/chorus}
 
 work=$(mktemp -d)
 namespace="bench_$(date +%s)"
-pids=()
+# `start` runs in a command substitution (a subshell), so the pids it
+# starts are kept in a file, not a variable.
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  if [ -f "$work/pids" ]; then
+    while read -r pid; do kill "$pid" 2>/dev/null || true; done < "$work/pids"
+    while read -r pid; do
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    done < "$work/pids"
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,7 +57,7 @@ start() {
   local name=$1 extra=$2 config="$work/$1.toml" log="$work/$1.log"
   printf '%s\n%s\n' "$extra" "$infra" > "$config"
   "$chorus" serve --target "$name" --config "$config" > "$log" 2>&1 &
-  pids+=($!)
+  echo $! >> "$work/pids"
   for _ in $(seq 1 100); do
     local url
     url=$(grep -o "chorus $name listening on http://[0-9.:]*" "$log" | head -1 | sed 's/.* on //') || true

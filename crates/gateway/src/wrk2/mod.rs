@@ -142,29 +142,20 @@ async fn register(
     )
 }
 
-async fn follow(
-    State(wrk2): State<Arc<Wrk2>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (params, chorus) = incoming(&wrk2, &uri, &headers, &body);
-    let pair = match Pair::from(&params) {
-        Ok(pair) => pair,
-        Err(refused) => return Failure::from(refused).into_response(),
-    };
-    let result = match wrk2.pair(&chorus, &pair).await {
-        Ok((user, followee)) => chorus.follow(user, followee).await,
-        Err(failure) => Err(failure),
-    };
-    outcome(result, "Follow Failed", |()| answer::text("Success!"))
+async fn follow(state: State<Arc<Wrk2>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    follow_or_unfollow(state, uri, headers, body, true).await
 }
 
-async fn unfollow(
+async fn unfollow(state: State<Arc<Wrk2>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    follow_or_unfollow(state, uri, headers, body, false).await
+}
+
+async fn follow_or_unfollow(
     State(wrk2): State<Arc<Wrk2>>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
+    follow: bool,
 ) -> Response {
     let (params, chorus) = incoming(&wrk2, &uri, &headers, &body);
     let pair = match Pair::from(&params) {
@@ -172,10 +163,16 @@ async fn unfollow(
         Err(refused) => return Failure::from(refused).into_response(),
     };
     let result = match wrk2.pair(&chorus, &pair).await {
+        Ok((user, followee)) if follow => chorus.follow(user, followee).await,
         Ok((user, followee)) => chorus.unfollow(user, followee).await,
         Err(failure) => Err(failure),
     };
-    outcome(result, "Unfollow Failed", |()| answer::text("Success!"))
+    let refusal = if follow {
+        "Follow Failed"
+    } else {
+        "Unfollow Failed"
+    };
+    outcome(result, refusal, |()| answer::text("Success!"))
 }
 
 async fn compose(

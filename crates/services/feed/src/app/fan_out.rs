@@ -18,12 +18,6 @@ use super::caches::ALL;
 use crate::NAME;
 use crate::store::{self, posts::FeedPost};
 
-/// Whom a post went to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FanOutReport {
-    pub timelines: usize,
-}
-
 impl Feed {
     /// `post.created`: into the author's timeline and, unless it is private
     /// or the author has more followers than the threshold, each follower's.
@@ -32,26 +26,26 @@ impl Feed {
         event: &Envelope,
         post: FeedPost,
         visibility: &str,
-    ) -> anyhow::Result<Option<FanOutReport>> {
+    ) -> anyhow::Result<()> {
         let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
-            return Ok(None);
+            return Ok(());
         };
         let mut targets = None;
         if store::posts::insert(&mut tx, post, visibility, event.id).await? {
-            let to = self.fan_out_targets(&mut tx, post).await?;
+            let to = match post.private {
+                true => vec![post.author_id],
+                false => self.fan_out_targets(&mut tx, post.author_id).await?,
+            };
             self.timelines().push(&to, post.id).await?;
             targets = Some(to);
         }
         tx.commit().await?;
         forget(&self.caches().recent, &post.author_id.to_string()).await;
-        let Some(targets) = targets else {
-            return Ok(None);
-        };
-        self.timelines().push(&targets, post.id).await?;
-        metrics::histogram!("chorus_feed_fan_out_timelines").record(targets.len() as f64);
-        Ok(Some(FanOutReport {
-            timelines: targets.len(),
-        }))
+        if let Some(targets) = targets {
+            self.timelines().push(&targets, post.id).await?;
+            metrics::histogram!("chorus_feed_fan_out_timelines").record(targets.len() as f64);
+        }
+        Ok(())
     }
 
     /// `post.deleted`: out of every timeline it went to.
@@ -60,12 +54,7 @@ impl Feed {
             return Ok(());
         };
         store::posts::delete(&mut tx, post, author, event.id).await?;
-        let entry = FeedPost {
-            id: post,
-            author_id: author,
-            private: false,
-        };
-        let targets = self.fan_out_targets(&mut tx, entry).await?;
+        let targets = self.fan_out_targets(&mut tx, author).await?;
         self.timelines().remove(&targets, &[post]).await?;
         tx.commit().await?;
         forget(&self.caches().bodies, &post.to_string()).await;
@@ -88,12 +77,7 @@ impl Feed {
         let previous = store::posts::set_visibility(&mut tx, post, visibility, event.id).await?;
         let mut shown_to = None;
         if let Some(previous) = previous {
-            let entry = FeedPost {
-                id: post,
-                author_id: author,
-                private: false,
-            };
-            let mut followers = self.fan_out_targets(&mut tx, entry).await?;
+            let mut followers = self.fan_out_targets(&mut tx, author).await?;
             followers.retain(|user| *user != author);
             if visibility == "private" {
                 self.timelines().remove(&followers, &[post]).await?;
@@ -229,20 +213,17 @@ impl Feed {
         self.timelines().remove(&[reader], &theirs).await
     }
 
-    /// The author, and their followers unless the post is private or they
-    /// have more followers than the threshold.
+    /// The author, and their followers unless they have more than the
+    /// threshold (then their posts are merged at read).
     async fn fan_out_targets(
         &self,
         conn: &mut AnyConnection,
-        post: FeedPost,
+        author: Id,
     ) -> anyhow::Result<Vec<Id>> {
-        let mut targets = vec![post.author_id];
-        if post.private {
-            return Ok(targets);
-        }
-        let count = store::graph::follower_count(conn, post.author_id).await?;
+        let mut targets = vec![author];
+        let count = store::graph::follower_count(conn, author).await?;
         if count <= self.config().celebrity_threshold {
-            targets.extend(store::graph::followers(conn, post.author_id).await?);
+            targets.extend(store::graph::followers(conn, author).await?);
         }
         Ok(targets)
     }

@@ -15,7 +15,6 @@ use chorus_core::{ApiError, Id};
 use chorus_ports::{Db, Timelines};
 use chorus_rpc::{PostsApi, UsersApi};
 
-pub use fan_out::FanOutReport;
 pub use graph::GraphView;
 pub use ranking::{Ranking, top_score};
 

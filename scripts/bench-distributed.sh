@@ -72,12 +72,16 @@ auth=$(start auth "[services.auth]
 $listen")
 users=$(start users "[services.users]
 $listen")
+# Posts (GraphQL) and the feed each call the other: the feed's port is chosen first.
+feed_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 posts=$(start posts "[services.posts]
 $listen
 [services.users]
-urls = [\"$users\"]")
+urls = [\"$users\"]
+[services.feed]
+urls = [\"http://127.0.0.1:$feed_port\"]")
 feed=$(start feed "[services.feed]
-$listen
+listen = \"127.0.0.1:$feed_port\"
 [services.users]
 urls = [\"$users\"]
 [services.posts]

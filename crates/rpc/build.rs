@@ -1,4 +1,4 @@
-//! Generates the gRPC code for `proto/users.proto` and `proto/posts.proto`.
+//! Generates the gRPC code for `proto/*.proto`.
 //!
 //! protoc comes from `protoc-bin-vendored`: no system protoc is needed (nor
 //! present on the build machines).
@@ -13,6 +13,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
-        .compile_protos(&["proto/users.proto", "proto/posts.proto"], &["proto"])?;
+        .compile_protos(
+            &["proto/users.proto", "proto/posts.proto", "proto/feed.proto"],
+            &["proto"],
+        )?;
     Ok(())
 }

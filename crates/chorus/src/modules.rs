@@ -18,7 +18,7 @@ use chorus_core::token::TokenKeys;
 use chorus_core::{IdGenerator, IdentityKey};
 use chorus_gateway::{Backend, GatewayDeps, Upstream};
 use chorus_ports::{Infra, ServiceContext, Subscription};
-use chorus_rpc::{PostsApi, UsersApi};
+use chorus_rpc::{FeedApi, PostsApi, UsersApi};
 use chorus_telemetry::Readiness;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -141,6 +141,11 @@ struct Started {
 struct Peers {
     users: Option<Arc<dyn UsersApi>>,
     posts: Option<Arc<dyn PostsApi>>,
+    feed: Option<Arc<dyn FeedApi>>,
+    /// What the GraphQL API beside the posts service is built from, once
+    /// every service of the process has started (it asks the feed, which
+    /// starts after posts).
+    graphql: Option<(chorus_posts::app::Posts, Arc<dyn UsersApi>)>,
 }
 
 /// A running Chorus process.
@@ -195,6 +200,15 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
     let mut peers = Peers::default();
     for &module in modules.iter().filter(|m| m.is_service()) {
         started.push(start_service(module, config, &context, &mut peers).await?);
+    }
+    if let Some((posts, users)) = peers.graphql.take() {
+        let feed = feed_api(&peers, config, &context)?;
+        let graphql = chorus_graphql::router(posts, users, feed, context.identity_key.clone());
+        let service = started
+            .iter_mut()
+            .find(|s| s.module == Module::Posts)
+            .context("GraphQL is served beside the posts service")?;
+        service.router = std::mem::take(&mut service.router).merge(graphql);
     }
 
     let infra_readiness = infra_readiness(&context);
@@ -317,11 +331,11 @@ async fn start_service(
             let posts = chorus_posts::PostsService::start(context, users.clone())
                 .await
                 .context("starting the posts service")?;
-            let graphql = chorus_graphql::router(posts.app(), users, context.identity_key.clone());
+            peers.graphql = Some((posts.app(), users));
             peers.posts = Some(posts.api());
             Ok(Started {
                 module,
-                router: posts.router().merge(graphql),
+                router: posts.router(),
                 internal: chorus_rpc::grpc::posts_routes(posts.api(), context.identity_key.clone()),
                 readiness: posts.readiness(),
             })
@@ -332,10 +346,11 @@ async fn start_service(
             let feed = chorus_feed::FeedService::start(context, config.feed.clone(), users, posts)
                 .await
                 .context("starting the feed service")?;
+            peers.feed = Some(feed.api());
             Ok(Started {
                 module,
                 router: feed.router(),
-                internal: Router::new(),
+                internal: chorus_rpc::grpc::feed_routes(feed.api(), context.identity_key.clone()),
                 readiness: feed.readiness(),
             })
         }
@@ -373,6 +388,31 @@ fn posts_api(
     let client = chorus_rpc::grpc::GrpcPosts::new(&urls, context.identity_key.clone(), deadline)
         .with_context(|| format!("setting services.{}.urls", chorus_posts::NAME))?;
     Ok(Arc::new(client))
+}
+
+/// The feed service as GraphQL sees it: in process, or over gRPC when
+/// `services.feed.urls` is set. Without either, GraphQL's `feed` answers
+/// unavailable; the feed and the posts services each need the other's URL,
+/// so one of them has to be started knowing a URL not yet listening.
+fn feed_api(
+    peers: &Peers,
+    config: &Config,
+    context: &ServiceContext,
+) -> anyhow::Result<Option<Arc<dyn FeedApi>>> {
+    if let Some(feed) = &peers.feed {
+        return Ok(Some(feed.clone()));
+    }
+    let name = chorus_feed::NAME;
+    if config.services.get(name).is_none_or(|s| s.urls.is_empty()) {
+        tracing::warn!(
+            "setting services.{name}.urls is missing: GraphQL's feed field will answer unavailable"
+        );
+        return Ok(None);
+    }
+    let (urls, deadline) = remote_service(config, name)?;
+    let client = chorus_rpc::grpc::GrpcFeed::new(&urls, context.identity_key.clone(), deadline)
+        .with_context(|| format!("setting services.{name}.urls"))?;
+    Ok(Some(Arc::new(client)))
 }
 
 /// The instances of a service that runs in other processes, and the

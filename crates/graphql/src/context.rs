@@ -8,7 +8,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use chorus_core::{ApiError, Id};
 use chorus_posts::app::Posts;
-use chorus_rpc::UsersApi;
+use chorus_rpc::{FeedApi, UsersApi};
 
 use crate::errors::gql_error;
 use crate::loaders::{PostLoader, ProfileLoader};
@@ -25,6 +25,8 @@ pub(crate) type PostsById = DataLoader<PostLoader, HashMapCache>;
 pub(crate) struct Backends {
     pub posts: Posts,
     pub users: Arc<dyn UsersApi>,
+    /// Absent when the feed service runs elsewhere and no URL for it is set.
+    pub feed: Option<Arc<dyn FeedApi>>,
 }
 
 /// The data one request carries.

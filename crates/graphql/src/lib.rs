@@ -1,9 +1,9 @@
-//! The GraphQL API at `POST /graphql`: users, posts, comments and reactions,
-//! with cursor connections.
+//! The GraphQL API at `POST /graphql`: users, posts, comments, reactions and
+//! the home feed, with cursor connections.
 //!
 //! It owns no data. Posts, comments and reactions come from the posts
 //! service's application layer ([`chorus_posts::app::Posts`]), users from
-//! [`UsersApi`], so every rule (who sees what, who may change what) is the one
+//! [`UsersApi`], the feed's choice of posts from [`FeedApi`], so every rule (who sees what, who may change what) is the one
 //! REST applies. The caller is the signed `x-chorus-identity` header the
 //! gateway attaches.
 //!
@@ -28,7 +28,7 @@ use axum::extract::FromRef;
 use axum::routing::post;
 use chorus_core::IdentityKey;
 use chorus_posts::app::Posts;
-use chorus_rpc::UsersApi;
+use chorus_rpc::{FeedApi, UsersApi};
 
 pub use schema::{ChorusSchema, MutationRoot, QueryRoot, sdl};
 
@@ -50,9 +50,15 @@ impl FromRef<GraphqlState> for IdentityKey {
     }
 }
 
-/// `POST /graphql` over `posts` and `users`, trusting identities signed with `identity_key`.
-pub fn router(posts: Posts, users: Arc<dyn UsersApi>, identity_key: IdentityKey) -> Router {
-    let backends = Backends { posts, users };
+/// `POST /graphql` over `posts`, `users` and `feed` (when reachable),
+/// trusting identities signed with `identity_key`.
+pub fn router(
+    posts: Posts,
+    users: Arc<dyn UsersApi>,
+    feed: Option<Arc<dyn FeedApi>>,
+    identity_key: IdentityKey,
+) -> Router {
+    let backends = Backends { posts, users, feed };
     let state = GraphqlState {
         schema: schema::build(Some(backends.clone())),
         backends,

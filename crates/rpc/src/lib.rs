@@ -6,9 +6,11 @@
 //! service itself; in distributed mode it is a gRPC client with deadlines
 //! ([`grpc`]).
 
+pub mod feed;
 pub mod grpc;
 pub mod posts;
 pub mod users;
 
+pub use feed::FeedApi;
 pub use posts::PostsApi;
 pub use users::UsersApi;

@@ -20,7 +20,7 @@ crate::in_both_modes!(
 );
 
 /// The `data` of an answer that must have no errors.
-fn data(answer: &Answer) -> &Value {
+pub fn data(answer: &Answer) -> &Value {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
         answer.body.get("errors").is_none(),
@@ -31,7 +31,7 @@ fn data(answer: &Answer) -> &Value {
 }
 
 /// The `extensions.code` of the first error of an answer.
-fn error_code(answer: &Answer) -> &str {
+pub fn error_code(answer: &Answer) -> &str {
     assert_eq!(
         answer.status,
         StatusCode::OK,

@@ -100,15 +100,37 @@ impl Chorus {
             "[infra]\nstore_url = \"{postgres}\"\ncache_url = \"{redis}\"\npubsub_url = \"{redis}\"\nbus_url = \"{amqp}\"\nnamespace = \"{namespace}\"\n\n[security]\njwt_secret = \"{JWT_SECRET}\"\ninternal_key = \"{INTERNAL_KEY}\"\n"
         );
         let mut processes = Vec::new();
-        let auth_url = start_service(&dir, &infra, "auth", "", env, &mut processes).await;
-        let users_url = start_service(&dir, &infra, "users", "", env, &mut processes).await;
-        // Posts asks users over gRPC.
-        let posts_extra = format!("[services.users]\nurls = [\"{users_url}\"]\n");
-        let posts_url =
-            start_service(&dir, &infra, "posts", &posts_extra, env, &mut processes).await;
-        // Feed asks users and posts over gRPC.
-        let feed_extra = format!("{posts_extra}[services.posts]\nurls = [\"{posts_url}\"]\n");
-        let feed_url = start_service(&dir, &infra, "feed", &feed_extra, env, &mut processes).await;
+        let any_port = "127.0.0.1:0";
+        let auth_url = start_service(&dir, &infra, "auth", any_port, "", env, &mut processes).await;
+        let users_url =
+            start_service(&dir, &infra, "users", any_port, "", env, &mut processes).await;
+        // Posts asks users over gRPC, and GraphQL beside it asks the feed,
+        // which asks posts: the feed's address is chosen before either starts.
+        let feed_listen = free_local_address();
+        let users_extra = format!("[services.users]\nurls = [\"{users_url}\"]\n");
+        let posts_extra =
+            format!("{users_extra}[services.feed]\nurls = [\"http://{feed_listen}\"]\n");
+        let posts_url = start_service(
+            &dir,
+            &infra,
+            "posts",
+            any_port,
+            &posts_extra,
+            env,
+            &mut processes,
+        )
+        .await;
+        let feed_extra = format!("{users_extra}[services.posts]\nurls = [\"{posts_url}\"]\n");
+        let feed_url = start_service(
+            &dir,
+            &infra,
+            "feed",
+            &feed_listen,
+            &feed_extra,
+            env,
+            &mut processes,
+        )
+        .await;
 
         let gateway_config = dir.join("gateway.toml");
         std::fs::write(
@@ -183,10 +205,19 @@ impl Chorus {
 }
 
 /// Starts `chorus serve --target <name>` on its own listener; returns its URL.
+/// A loopback address no one listens on right now (the OS's pick of a free
+/// port, released at once), for a process whose address others must know
+/// before it starts.
+fn free_local_address() -> String {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    probe.local_addr().expect("its address").to_string()
+}
+
 async fn start_service(
     dir: &Path,
     infra: &str,
     name: &str,
+    listen: &str,
     extra: &str,
     env: &[(&str, &str)],
     processes: &mut Vec<Child>,
@@ -194,7 +225,7 @@ async fn start_service(
     let config = dir.join(format!("{name}.toml"));
     std::fs::write(
         &config,
-        format!("{infra}\n[services.{name}]\nlisten = \"127.0.0.1:0\"\n{extra}"),
+        format!("{infra}\n[services.{name}]\nlisten = \"{listen}\"\n{extra}"),
     )
     .expect("service config");
     let mut child = spawn(

@@ -18,6 +18,7 @@ mod feed_ranking;
 mod friends;
 mod graph;
 mod graphql;
+mod graphql_feed;
 mod harness;
 mod operations;
 mod posts;

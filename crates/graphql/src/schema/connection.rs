@@ -36,16 +36,26 @@ macro_rules! connection {
                 id: impl Fn(&T) -> Id,
                 node: impl Fn(T) -> $node,
             ) -> Self {
-                let edges: Vec<$edge> = page
+                let edges = page
                     .items
                     .into_iter()
-                    .map(|item| $edge {
-                        cursor: Cursor::encode(id(&item).to_string()),
-                        node: node(item),
-                    })
+                    .map(|item| (Cursor::encode(id(&item).to_string()), node(item)))
+                    .collect();
+                Self::from_edges(edges, page.next_cursor)
+            }
+
+            /// Nodes with the cursor that continues after each.
+            #[allow(dead_code, reason = "not every connection type has such a list")]
+            pub(crate) fn from_edges(
+                edges: Vec<(String, $node)>,
+                next_cursor: Option<String>,
+            ) -> Self {
+                let edges: Vec<$edge> = edges
+                    .into_iter()
+                    .map(|(cursor, node)| $edge { cursor, node })
                     .collect();
                 let cursors: Vec<&str> = edges.iter().map(|edge| edge.cursor.as_str()).collect();
-                let page_info = PageInfo::new(&cursors, page.next_cursor);
+                let page_info = PageInfo::new(&cursors, next_cursor);
                 Self {
                     nodes: edges.iter().map(|edge| edge.node.clone()).collect(),
                     page_info,

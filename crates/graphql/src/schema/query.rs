@@ -1,12 +1,13 @@
 //! Reads: the viewer, users, posts and timelines.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Enum, ID, Object};
 use chorus_core::ApiError;
+use chorus_rpc::feed::Ranking;
 
-use super::connection::PostConnection;
+use super::connection::{PostConnection, page_query};
 use super::post::PostNode;
 use super::user::{UserNode, user_posts};
-use crate::context::{backends, posts_by_id, profiles, viewer};
+use crate::context::{backends, posts_by_id, profiles, signed_in, viewer};
 use crate::errors::{GqlResult, absent_as_none, gql_error, parse_id};
 
 pub struct QueryRoot;
@@ -66,6 +67,60 @@ impl QueryRoot {
     ) -> async_graphql::Result<PostConnection> {
         let user = parse_id(&user_id, "user").gql()?;
         user_posts(ctx, user, first, after).await
+    }
+
+    /// The caller's home timeline: their own posts and those of everyone
+    /// they follow that they may see, as `GET /api/v1/feed` gives it.
+    #[graphql(complexity = "super::connection_complexity(first, child_complexity)")]
+    async fn feed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+        #[graphql(desc = "`LATEST` when null")] ranking: Option<FeedRanking>,
+    ) -> async_graphql::Result<PostConnection> {
+        let me = signed_in(ctx)?;
+        let page = page_query(first, after.as_deref()).gql()?;
+        let Some(feed) = &backends(ctx).feed else {
+            return Err(gql_error(ApiError::unavailable(
+                "the feed service is not reachable from here: set services.feed.urls for the posts service",
+            )));
+        };
+        let page = feed
+            .home(me, page, ranking.unwrap_or_default().into())
+            .await
+            .gql()?;
+        let ids: Vec<_> = page.entries.iter().map(|entry| entry.post).collect();
+        // Through the request's loader: a post deleted since the feed chose it drops out.
+        let mut posts = posts_by_id(ctx).load_many(ids).await.gql()?;
+        let edges = page
+            .entries
+            .into_iter()
+            .filter_map(|entry| {
+                let post = posts.remove(&entry.post)?;
+                Some((entry.cursor, PostNode::new(post)))
+            })
+            .collect();
+        Ok(PostConnection::from_edges(edges, page.next_cursor))
+    }
+}
+
+/// How `feed` orders the timeline.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeedRanking {
+    /// Newest first.
+    #[default]
+    Latest,
+    /// By engagement and age.
+    Top,
+}
+
+impl From<FeedRanking> for Ranking {
+    fn from(ranking: FeedRanking) -> Self {
+        match ranking {
+            FeedRanking::Latest => Ranking::Latest,
+            FeedRanking::Top => Ranking::Top,
+        }
     }
 }
 

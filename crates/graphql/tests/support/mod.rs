@@ -71,7 +71,8 @@ impl TestApp {
         let service = PostsService::start(&ctx, users.clone())
             .await
             .expect("the posts service starts");
-        let router = chorus_graphql::router(service.app(), users.clone(), ctx.identity_key.clone());
+        let router =
+            chorus_graphql::router(service.app(), users.clone(), None, ctx.identity_key.clone());
         Self {
             router,
             posts: service.app(),

@@ -1,10 +1,11 @@
 //! The gRPC transport for the service traits: each service serves its
-//! routes ([`users_routes`], [`posts_routes`]) on its own HTTP port; other
-//! services call it through a balanced client ([`GrpcUsers`],
-//! [`GrpcPosts`]). Wire formats: `proto/users.proto`, `proto/posts.proto`.
+//! routes ([`users_routes`], [`posts_routes`], [`feed_routes`]) on its own
+//! HTTP port; other services call it through a balanced client
+//! ([`GrpcUsers`], [`GrpcPosts`], [`GrpcFeed`]). Wire formats: `proto/*.proto`.
 
 mod auth;
 mod balance;
+mod feed;
 mod posts;
 pub mod status;
 mod users;
@@ -17,11 +18,17 @@ pub mod proto {
     }
 
     #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod feed {
+        tonic::include_proto!("chorus.feed.v1");
+    }
+
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
     pub mod posts {
         tonic::include_proto!("chorus.posts.v1");
     }
 }
 
+pub use feed::{GrpcFeed, feed_routes};
 pub use posts::{GrpcPosts, posts_routes};
 pub use status::{from_status, to_status};
 pub use users::{GrpcUsers, users_routes};

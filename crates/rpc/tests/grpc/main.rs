@@ -1,10 +1,11 @@
-//! The gRPC transport of `UsersApi` and `PostsApi`, end to end over real
+//! The gRPC transport of `UsersApi`, `PostsApi` and `FeedApi`, end to end over real
 //! sockets: in-memory implementations served with `axum::serve`, called
-//! through `GrpcUsers` and `GrpcPosts`.
+//! through `GrpcUsers`, `GrpcPosts` and `GrpcFeed`.
 
 mod errors;
 mod fake;
 mod fake_posts;
+mod feed;
 mod helpers;
 mod posts;
 mod resilience;

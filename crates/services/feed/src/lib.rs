@@ -123,6 +123,12 @@ impl FeedService {
     pub fn app(&self) -> Feed {
         self.state.feed.clone()
     }
+
+    /// What other services may ask: the feed itself in this process, served
+    /// over gRPC ([`chorus_rpc::grpc::feed_routes`]) to others.
+    pub fn api(&self) -> Arc<dyn chorus_rpc::FeedApi> {
+        Arc::new(self.state.feed.clone())
+    }
 }
 
 /// Timelines live where the cache does: in process when embedded, Redis otherwise.

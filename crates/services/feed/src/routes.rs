@@ -72,6 +72,9 @@ pub async fn home(
     }
     .parse()?;
     Ok(Json(
-        state.feed.home(identity.user_id, page, ranking).await?,
+        state
+            .feed
+            .home_page(identity.user_id, page, ranking)
+            .await?,
     ))
 }

@@ -11,12 +11,15 @@ mod read;
 
 use std::sync::Arc;
 
-use chorus_core::{ApiError, Id};
+use chorus_core::{ApiError, ApiResult, Id, Page, PageQuery, page::MAX_LIMIT};
 use chorus_ports::{Db, Timelines};
+use chorus_rpc::feed::{FeedApi, FeedEntry, FeedPage};
+use chorus_rpc::posts::{PostBody, PostView};
 use chorus_rpc::{PostsApi, UsersApi};
 
+pub use chorus_rpc::feed::Ranking;
 pub use graph::GraphView;
-pub use ranking::{Ranking, top_score};
+pub use ranking::top_score;
 
 use crate::config::FeedConfig;
 use caches::Caches;
@@ -99,17 +102,57 @@ fn newest_first(mut ids: Vec<Id>) -> Vec<Id> {
     ids
 }
 
+/// A page chosen, before its posts are turned into views: the posts, the
+/// cursor after each, and where the next page starts.
+#[derive(Default)]
+struct Selected {
+    posts: Vec<PostBody>,
+    cursors: Vec<String>,
+    next_cursor: Option<String>,
+}
+
 impl Feed {
-    /// `viewer`'s home timeline, a page at a time.
-    pub async fn home(
+    /// `viewer`'s home timeline, a page at a time, as the REST route shows it.
+    pub async fn home_page(
         &self,
         viewer: Id,
-        page: chorus_core::PageQuery,
+        page: PageQuery,
         ranking: Ranking,
-    ) -> chorus_core::ApiResult<chorus_core::Page<chorus_rpc::posts::PostView>> {
+    ) -> ApiResult<Page<PostView>> {
+        let selected = self.select(viewer, page, ranking).await?;
+        Ok(Page {
+            items: self.hydrate(viewer, selected.posts).await?,
+            next_cursor: selected.next_cursor,
+        })
+    }
+
+    async fn select(&self, viewer: Id, page: PageQuery, ranking: Ranking) -> ApiResult<Selected> {
+        if !(1..=MAX_LIMIT).contains(&page.limit) {
+            return Err(ApiError::invalid_field(
+                "limit",
+                format!("must be a whole number from 1 to {MAX_LIMIT}"),
+            ));
+        }
         match ranking {
             Ranking::Latest => self.latest(viewer, page).await,
             Ranking::Top => self.top(viewer, page).await,
         }
+    }
+}
+
+/// The feed as other services call it: ids and cursors, no views.
+#[async_trait::async_trait]
+impl FeedApi for Feed {
+    async fn home(&self, viewer: Id, page: PageQuery, ranking: Ranking) -> ApiResult<FeedPage> {
+        let selected = self.select(viewer, page, ranking).await?;
+        Ok(FeedPage {
+            entries: (selected.posts.iter().zip(selected.cursors))
+                .map(|(post, cursor)| FeedEntry {
+                    post: post.id,
+                    cursor,
+                })
+                .collect(),
+            next_cursor: selected.next_cursor,
+        })
     }
 }

@@ -11,31 +11,10 @@
 //! later pages, through the cursor, rank the same window at the same time,
 //! so they only shift if engagement changes between pages.
 
-use chorus_core::{ApiError, ApiResult, Cursor, Id, Page, PageQuery};
-use chorus_rpc::posts::{PostBody, PostView};
+use chorus_core::{ApiError, ApiResult, Cursor, Id, PageQuery};
+use chorus_rpc::posts::PostBody;
 
-use super::Feed;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Ranking {
-    #[default]
-    Latest,
-    Top,
-}
-
-impl Ranking {
-    /// `latest` (the default) or `top`.
-    pub fn parse(raw: Option<&str>) -> ApiResult<Self> {
-        match raw {
-            None | Some("latest") => Ok(Self::Latest),
-            Some("top") => Ok(Self::Top),
-            Some(_) => Err(ApiError::invalid_field(
-                "ranking",
-                "ranking is latest or top",
-            )),
-        }
-    }
-}
+use super::{Feed, Selected};
 
 /// The score of `post` at `as_of_ms` (Unix milliseconds).
 pub fn top_score(post: &PostBody, as_of_ms: i64) -> f64 {
@@ -74,7 +53,7 @@ impl TopCursor {
 }
 
 impl Feed {
-    pub(super) async fn top(&self, viewer: Id, page: PageQuery) -> ApiResult<Page<PostView>> {
+    pub(super) async fn top(&self, viewer: Id, page: PageQuery) -> ApiResult<Selected> {
         let limit = page.limit.max(1) as usize;
         let start = page.cursor.as_ref().map(TopCursor::decode).transpose()?;
         let graph = self.graph(viewer).await?;
@@ -94,10 +73,7 @@ impl Feed {
             .map(|s| s.newest)
             .or(posts.first().map(|p| p.id))
         else {
-            return Ok(Page {
-                items: Vec::new(),
-                next_cursor: None,
-            });
+            return Ok(Selected::default());
         };
         let mut scored: Vec<(f64, PostBody)> = posts
             .into_iter()
@@ -115,14 +91,25 @@ impl Feed {
             }
             .encode()
         });
-        let page: Vec<PostBody> = scored
+        let (cursors, posts) = scored
             .into_iter()
+            .enumerate()
             .skip(offset)
             .take(limit)
-            .map(|(_, post)| post)
-            .collect();
-        let items = self.hydrate(viewer, page).await?;
-        Ok(Page { items, next_cursor })
+            .map(|(position, (_, post))| {
+                let after = TopCursor {
+                    as_of_ms,
+                    newest,
+                    offset: position + 1,
+                };
+                (after.encode(), post)
+            })
+            .unzip();
+        Ok(Selected {
+            posts,
+            cursors,
+            next_cursor,
+        })
     }
 }
 
@@ -190,7 +177,5 @@ mod tests {
             (5, Id(7), 20)
         );
         assert!(TopCursor::decode(&Cursor("1.2".into())).is_err());
-        assert!(Ranking::parse(Some("best")).is_err());
-        assert_eq!(Ranking::parse(None).expect("default"), Ranking::Latest);
     }
 }

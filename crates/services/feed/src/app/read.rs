@@ -3,11 +3,11 @@
 //! the cap), merged with the recent posts of followed celebrities, then
 //! bodies in one cached batch, filtered by what the viewer may see now.
 
-use chorus_core::{ApiResult, Cursor, Id, Page, PageQuery};
-use chorus_rpc::posts::{PostBody, PostView};
+use chorus_core::{ApiResult, Cursor, Id, PageQuery};
+use chorus_rpc::posts::PostBody;
 
 use super::graph::GraphView;
-use super::{Feed, db_error, newest_first};
+use super::{Feed, Selected, db_error, newest_first};
 use crate::store;
 
 /// Batches of candidates one page may look through when many are hidden
@@ -31,7 +31,7 @@ struct Candidates {
 }
 
 impl Feed {
-    pub(super) async fn latest(&self, viewer: Id, page: PageQuery) -> ApiResult<Page<PostView>> {
+    pub(super) async fn latest(&self, viewer: Id, page: PageQuery) -> ApiResult<Selected> {
         let limit = page.limit.max(1) as usize;
         let before = page
             .cursor
@@ -49,9 +49,11 @@ impl Feed {
         } else {
             visible.examined_to
         };
-        let items = self.hydrate(viewer, visible.posts).await?;
-        Ok(Page {
-            items,
+        Ok(Selected {
+            cursors: (visible.posts.iter())
+                .map(|post| Cursor::encode(post.id.to_string()))
+                .collect(),
+            posts: visible.posts,
             next_cursor: next.map(|id| Cursor::encode(id.to_string())),
         })
     }

@@ -48,7 +48,10 @@ impl FeedApi for RecordingFeed {
             ));
         }
         let answer = page_for(viewer, &page, ranking);
-        self.asked.lock().unwrap().push((viewer, page, ranking));
+        self.asked
+            .lock()
+            .expect("not poisoned")
+            .push((viewer, page, ranking));
         Ok(answer)
     }
 }
@@ -89,7 +92,7 @@ async fn pages_and_requests_cross_the_wire_exactly() {
             .expect("a page");
         assert_eq!(over_grpc, page_for(viewer, &page, ranking));
     }
-    let asked = feed.asked.lock().unwrap().clone();
+    let asked = feed.asked.lock().expect("not poisoned").clone();
     assert_eq!(asked.len(), 2);
     for ((viewer, page, ranking), (sent_viewer, sent_page, sent_ranking)) in
         asked.into_iter().zip(requests)
@@ -128,5 +131,5 @@ async fn calls_signed_with_another_key_are_refused() {
         .await
         .expect_err("refused");
     assert_eq!(error.status, StatusCode::UNAUTHORIZED);
-    assert!(feed.asked.lock().unwrap().is_empty());
+    assert!(feed.asked.lock().expect("not poisoned").is_empty());
 }

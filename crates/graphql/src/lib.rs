@@ -3,8 +3,8 @@
 //!
 //! It owns no data. Posts, comments and reactions come from the posts
 //! service's application layer ([`chorus_posts::app::Posts`]), users from
-//! [`UsersApi`], the feed's choice of posts from [`FeedApi`], so every rule (who sees what, who may change what) is the one
-//! REST applies. The caller is the signed `x-chorus-identity` header the
+//! [`UsersApi`], the feed's choice of posts from [`FeedApi`], so every rule
+//! (who sees what, who may change what) is the one REST applies. The caller is the signed `x-chorus-identity` header the
 //! gateway attaches.
 //!
 //! Cost control: per request, authors are loaded in one `UsersApi::profiles`

@@ -204,15 +204,15 @@ impl Chorus {
     }
 }
 
-/// Starts `chorus serve --target <name>` on its own listener; returns its URL.
 /// A loopback address no one listens on right now (the OS's pick of a free
-/// port, released at once), for a process whose address others must know
+/// port, released at once), for a process whose address must be known
 /// before it starts.
-fn free_local_address() -> String {
+pub fn free_local_address() -> String {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     probe.local_addr().expect("its address").to_string()
 }
 
+/// Starts `chorus serve --target <name>` on its own listener; returns its URL.
 async fn start_service(
     dir: &Path,
     infra: &str,

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::client::Api;
-use crate::harness::{Chorus, run_to_end, temp_dir};
+use crate::harness::{Chorus, free_local_address, run_to_end, temp_dir};
 
 crate::in_both_modes!(
     health_ready_and_metrics_answer,
@@ -54,13 +54,10 @@ async fn the_openapi_document_lists_every_auth_route(app: &Chorus) {
 
 #[tokio::test]
 async fn chorus_up_listens_where_chorus_listen_says() {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        probe.local_addr().expect("addr").port()
-    };
-    let app = Chorus::embedded_in(temp_dir("listen"), &format!("127.0.0.1:{port}")).await;
-    assert_eq!(app.base, format!("http://127.0.0.1:{port}"));
-    let answer = Api::new(&format!("http://127.0.0.1:{port}"))
+    let listen = free_local_address();
+    let app = Chorus::embedded_in(temp_dir("listen"), &listen).await;
+    assert_eq!(app.base, format!("http://{listen}"));
+    let answer = Api::new(&format!("http://{listen}"))
         .get("/health", None)
         .await;
     assert_eq!(answer.status, StatusCode::OK);

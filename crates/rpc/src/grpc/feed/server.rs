@@ -13,6 +13,7 @@ use crate::feed::{FeedApi, Ranking};
 use crate::grpc::auth::{RequireIdentity, answer};
 use crate::grpc::proto::feed as proto;
 use crate::grpc::proto::feed::feed_server::{Feed, FeedServer};
+use crate::grpc::to_status;
 
 /// `api` as the `chorus.feed.v1.Feed` gRPC service, at
 /// `/chorus.feed.v1.Feed/{method}`. Every call must carry an
@@ -40,10 +41,7 @@ impl Feed for FeedGrpc {
             limit: request.limit,
             cursor: request.cursor.map(Cursor),
         };
-        let ranking = match Ranking::parse(Some(&request.ranking)) {
-            Ok(ranking) => ranking,
-            Err(error) => return answer(Err(error)),
-        };
+        let ranking = Ranking::parse(Some(&request.ranking)).map_err(|error| to_status(&error))?;
         let home = self.api.home(Id(request.viewer), page, ranking).await;
         answer(home.map(|page| {
             proto::HomeReply {

@@ -11,7 +11,7 @@ mod read;
 
 use std::sync::Arc;
 
-use chorus_core::{ApiError, ApiResult, Id, Page, PageQuery, page::MAX_LIMIT};
+use chorus_core::{ApiError, ApiResult, Cursor, Id, Page, PageQuery, page::MAX_LIMIT};
 use chorus_ports::{Db, Timelines};
 use chorus_rpc::feed::{FeedApi, FeedEntry, FeedPage};
 use chorus_rpc::posts::{PostBody, PostView};
@@ -102,13 +102,33 @@ fn newest_first(mut ids: Vec<Id>) -> Vec<Id> {
     ids
 }
 
-/// A page chosen, before its posts are turned into views: the posts, the
-/// cursor after each, and where the next page starts.
+/// A page chosen, before its posts are turned into views.
 #[derive(Default)]
 struct Selected {
     posts: Vec<PostBody>,
-    cursors: Vec<String>,
+    /// How the cursor after each post is written.
+    positions: Positions,
     next_cursor: Option<String>,
+}
+
+#[derive(Default)]
+enum Positions {
+    /// Newest first: the cursor after a post is its id.
+    #[default]
+    ById,
+    /// Ranked: the cursor after a post is its place in the ranking, from
+    /// the page's first one.
+    Ranked(ranking::TopCursor),
+}
+
+impl Selected {
+    /// The cursor that continues right after the `index`-th post.
+    fn cursor_after(&self, index: usize) -> String {
+        match self.positions {
+            Positions::ById => Cursor::encode(self.posts[index].id.to_string()),
+            Positions::Ranked(first) => first.advanced(index + 1).encode(),
+        }
+    }
 }
 
 impl Feed {
@@ -145,13 +165,14 @@ impl Feed {
 impl FeedApi for Feed {
     async fn home(&self, viewer: Id, page: PageQuery, ranking: Ranking) -> ApiResult<FeedPage> {
         let selected = self.select(viewer, page, ranking).await?;
+        let entries = (selected.posts.iter().enumerate())
+            .map(|(index, post)| FeedEntry {
+                post: post.id,
+                cursor: selected.cursor_after(index),
+            })
+            .collect();
         Ok(FeedPage {
-            entries: (selected.posts.iter().zip(selected.cursors))
-                .map(|(post, cursor)| FeedEntry {
-                    post: post.id,
-                    cursor,
-                })
-                .collect(),
+            entries,
             next_cursor: selected.next_cursor,
         })
     }

@@ -14,7 +14,7 @@
 use chorus_core::{ApiError, ApiResult, Cursor, Id, PageQuery};
 use chorus_rpc::posts::PostBody;
 
-use super::{Feed, Selected};
+use super::{Feed, Positions, Selected};
 
 /// The score of `post` at `as_of_ms` (Unix milliseconds).
 pub fn top_score(post: &PostBody, as_of_ms: i64) -> f64 {
@@ -26,14 +26,23 @@ pub fn top_score(post: &PostBody, as_of_ms: i64) -> f64 {
 }
 
 /// Where a page of the ranking starts: `{as_of_ms}.{newest id}.{offset}`.
-struct TopCursor {
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TopCursor {
     as_of_ms: i64,
     newest: Id,
     offset: usize,
 }
 
 impl TopCursor {
-    fn encode(&self) -> String {
+    /// The position `steps` further down the same ranking.
+    pub(super) fn advanced(self, steps: usize) -> Self {
+        Self {
+            offset: self.offset.saturating_add(steps),
+            ..self
+        }
+    }
+
+    pub(super) fn encode(&self) -> String {
         Cursor::encode(format!("{}.{}.{}", self.as_of_ms, self.newest, self.offset))
     }
 
@@ -81,33 +90,22 @@ impl Feed {
             .collect();
         scored.sort_by(|(a, x), (b, y)| b.total_cmp(a).then(y.id.cmp(&x.id)));
 
-        let offset = start.map_or(0, |s| s.offset);
-        let end = offset.saturating_add(limit);
-        let next_cursor = (end < scored.len()).then(|| {
-            TopCursor {
-                as_of_ms,
-                newest,
-                offset: end,
-            }
-            .encode()
-        });
-        let (cursors, posts) = scored
+        let first = TopCursor {
+            as_of_ms,
+            newest,
+            offset: start.map_or(0, |s| s.offset),
+        };
+        let end = first.advanced(limit);
+        let next_cursor = (end.offset < scored.len()).then(|| end.encode());
+        let posts = scored
             .into_iter()
-            .enumerate()
-            .skip(offset)
+            .skip(first.offset)
             .take(limit)
-            .map(|(position, (_, post))| {
-                let after = TopCursor {
-                    as_of_ms,
-                    newest,
-                    offset: position + 1,
-                };
-                (after.encode(), post)
-            })
-            .unzip();
+            .map(|(_, post)| post)
+            .collect();
         Ok(Selected {
             posts,
-            cursors,
+            positions: Positions::Ranked(first),
             next_cursor,
         })
     }

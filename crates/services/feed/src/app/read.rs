@@ -7,7 +7,7 @@ use chorus_core::{ApiResult, Cursor, Id, PageQuery};
 use chorus_rpc::posts::PostBody;
 
 use super::graph::GraphView;
-use super::{Feed, Selected, db_error, newest_first};
+use super::{Feed, Positions, Selected, db_error, newest_first};
 use crate::store;
 
 /// Batches of candidates one page may look through when many are hidden
@@ -50,10 +50,8 @@ impl Feed {
             visible.examined_to
         };
         Ok(Selected {
-            cursors: (visible.posts.iter())
-                .map(|post| Cursor::encode(post.id.to_string()))
-                .collect(),
             posts: visible.posts,
+            positions: Positions::ById,
             next_cursor: next.map(|id| Cursor::encode(id.to_string())),
         })
     }

@@ -204,12 +204,19 @@ impl Chorus {
     }
 }
 
-/// A loopback address no one listens on right now (the OS's pick of a free
-/// port, released at once), for a process whose address must be known
-/// before it starts.
+/// A loopback address no one listens on right now, for a process whose
+/// address must be known before it starts. Chosen below Linux's ephemeral
+/// range (32768 and up by default): a port the OS hands out for `:0` could
+/// be handed out again to any of the processes the tests start, between
+/// this check and the bind.
 pub fn free_local_address() -> String {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    probe.local_addr().expect("its address").to_string()
+    for _ in 0..100 {
+        let port: u16 = rand::random_range(20_000..32_000);
+        if let Ok(probe) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            return probe.local_addr().expect("its address").to_string();
+        }
+    }
+    panic!("no free port between 20000 and 32000");
 }
 
 /// Starts `chorus serve --target <name>` on its own listener; returns its URL.

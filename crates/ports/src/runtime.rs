@@ -25,6 +25,10 @@ pub struct ServiceContext {
     pub token_keys: TokenKeys,
     /// How long an access token lives; a revoked session is remembered as long.
     pub access_ttl: Duration,
+    /// Cancelled when the process stops accepting requests, before HTTP
+    /// drains: endless responses (comment streams, Socket.IO connections)
+    /// end on it, so that draining does not wait out the grace period.
+    pub draining: CancellationToken,
     /// Cancelled when the process shuts down, after HTTP has drained.
     pub shutdown: CancellationToken,
     /// Background tasks (outbox relays, consumers) the process waits for at

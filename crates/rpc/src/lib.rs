@@ -9,6 +9,7 @@
 pub mod feed;
 pub mod grpc;
 pub mod posts;
+pub mod push;
 pub mod users;
 
 pub use feed::FeedApi;

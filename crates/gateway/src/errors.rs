@@ -29,7 +29,8 @@ pub(crate) async fn method_not_allowed() -> ApiError {
 /// framework's plain-text 405 and 413 answers into the contract's shape.
 ///
 /// Only the time to the response head is bounded, so a long stream (SSE)
-/// that has started keeps flowing. Hand-written, like `observe`, so the
+/// that has started keeps flowing; engine.io requests get at least
+/// [`crate::proxy::LONG_POLL_TIMEOUT`]. Hand-written, like `observe`, so the
 /// inner service is called in place rather than cloned per request.
 #[derive(Clone, Copy)]
 pub(crate) struct EdgeLayer {
@@ -68,8 +69,12 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        // engine.io holds a poll open until it has news or pings (25 s).
+        let timeout = match crate::proxy::is_engine_io(request.uri()) {
+            true => self.timeout.max(crate::proxy::LONG_POLL_TIMEOUT),
+            false => self.timeout,
+        };
         let future = self.inner.call(request);
-        let timeout = self.timeout;
         Box::pin(async move {
             Ok(match tokio::time::timeout(timeout, future).await {
                 Ok(Ok(response)) => in_contract_shape(response.into_response()),

@@ -7,14 +7,17 @@
 //! 3. gzip of responses above 1 KiB (not images, SSE or gRPC),
 //! 4. per-route metrics (`chorus_telemetry::metrics::track_http`; being a
 //!    `from_fn`, it clones the stack beneath it per request, so it sits low),
-//! 5. the request timeout (504) and JSON for framework-made 405/413 (`errors`),
+//! 5. the request timeout (504; at least a minute for engine.io's long
+//!    polls) and JSON for framework-made 405/413 (`errors`),
 //! 6. the request body limit (413),
 //!
 //! then, on service routes only, authentication (`auth`). With the
 //! benchmark-only `gateway.wrk2_api`, DeathStarBench's `/wrk2-api/*` routes
 //! (`wrk2`) sit beside the services and call them directly. A service runs
 //! in this process ([`Backend::InProcess`], `chorus up`) or as instances
-//! behind the reverse proxy ([`Backend::Remote`], `chorus serve`); both may mix.
+//! behind the reverse proxy ([`Backend::Remote`], `chorus serve`), which also
+//! carries WebSocket upgrades, server-sent events and sticky Socket.IO
+//! sessions; both may mix.
 //! Every error the gateway itself answers uses the contract's error shape.
 
 mod auth;
@@ -48,7 +51,7 @@ pub use config::GatewayConfig;
 pub use openapi::openapi;
 
 use auth::Authenticator;
-use proxy::{Balancer, Proxy};
+use proxy::{Balancer, Proxy, Sessions};
 
 /// Where a service's requests go.
 pub enum Backend {
@@ -123,7 +126,13 @@ pub fn router(
                     .chain(&upstream.extra_paths)
                     .map(String::as_str)
                     .collect();
-                let proxy = Proxy::new(client.clone(), balancer, config.upstream_timeout());
+                let sessions = Sessions::new(Arc::clone(&balancer), Arc::clone(&cache));
+                let proxy = Proxy::new(
+                    client.clone(),
+                    balancer,
+                    config.upstream_timeout(),
+                    sessions,
+                );
                 without_panic(|| proxy.routes(paths))
                     .with_context(|| format!("routes of upstream {service:?}"))?
             }

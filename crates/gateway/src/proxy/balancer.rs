@@ -130,6 +130,27 @@ impl Balancer {
         })
     }
 
+    /// A lease on instance `index` itself (a session pinned to it), unless
+    /// it is unknown or ejected.
+    pub(crate) fn lease(self: &Arc<Self>, index: usize) -> Option<Lease> {
+        let instance = self.instances.get(index)?;
+        if !instance.healthy.load(Ordering::Relaxed) {
+            return None;
+        }
+        instance.outstanding.fetch_add(1, Ordering::Relaxed);
+        Some(Lease {
+            balancer: Arc::clone(self),
+            index,
+        })
+    }
+
+    /// The index of the instance at `url`, as configured.
+    pub(crate) fn index_of(&self, url: &str) -> Option<usize> {
+        self.instances
+            .iter()
+            .position(|instance| instance.base.url() == url)
+    }
+
     pub(crate) fn has_healthy(&self) -> bool {
         self.instances
             .iter()
@@ -167,6 +188,10 @@ pub(crate) struct Lease {
 impl Lease {
     pub(crate) fn index(&self) -> usize {
         self.index
+    }
+
+    pub(crate) fn balancer(&self) -> &Balancer {
+        &self.balancer
     }
 
     pub(crate) fn base(&self) -> &Base {
@@ -238,6 +263,23 @@ mod tests {
         let only = pool(1);
         let lease = only.pick(None).expect("healthy");
         assert!(only.pick(Some(lease.index())).is_none());
+    }
+
+    #[test]
+    fn a_pinned_lease_goes_to_its_instance_while_it_is_healthy() {
+        let balancer = pool(2);
+        let pinned = balancer.lease(1).expect("healthy");
+        assert_eq!(pinned.index(), 1);
+        assert_eq!(
+            balancer.pick(None).map(|lease| lease.index()),
+            Some(0),
+            "a pinned lease counts as load"
+        );
+        balancer.set_health(1, false);
+        assert!(balancer.lease(1).is_none());
+        assert!(balancer.lease(7).is_none());
+        assert_eq!(balancer.index_of("http://127.0.0.1:9001"), Some(1));
+        assert_eq!(balancer.index_of("http://127.0.0.1:9"), None);
     }
 
     #[test]

@@ -3,22 +3,21 @@
 //! Each remote service gets a [`Balancer`] over its instances and one route
 //! per path of its OpenAPI document (and its extra paths), for every method
 //! but CONNECT and TRACE.
-//! Bodies stream both ways, never buffered. A refused connection ejects the
-//! instance at once; a body-less GET or HEAD that got no response (refused,
-//! or the connection dropped) tries once more on another healthy instance.
-//! The health task ejects failing instances and brings them back.
+//! Bodies stream both ways, never buffered (server-sent events included).
+//! A refused connection ejects the instance at once; a body-less GET or HEAD
+//! that got no response (refused, or the connection dropped) tries once more
+//! on another healthy instance. The health task ejects failing instances and
+//! brings them back.
 //!
-//! Upgrades (WebSocket, Socket.IO) belong in [`forward`]: today `Upgrade`
-//! is hop-by-hop and removed, so such a request reaches the service as plain
-//! HTTP (Socket.IO then stays on long-polling). Proxying them means keeping
-//! `Upgrade`/`Connection` when the client asks, taking the client side with
-//! `hyper::upgrade::on(&mut request)`, and on the instance's `101` splicing
-//! it to `hyper::upgrade::on(response)` with `tokio::io::copy_bidirectional`,
-//! the lease held for the connection's life so the balancer sees it.
+//! Upgrades (WebSocket) are spliced through ([`upgrade`]); engine.io
+//! (Socket.IO) sessions stick to the instance that opened them and their
+//! long polls get a longer time to answer ([`engine_io`]).
 
 mod balancer;
 mod client;
+mod engine_io;
 mod health;
+mod upgrade;
 
 use std::error::Error as StdError;
 use std::sync::Arc;
@@ -30,15 +29,19 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use chorus_core::ApiError;
+use http::header::ACCEPT_ENCODING;
 use http::uri::PathAndQuery;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, Method, StatusCode};
 use http_body_util::LengthLimitError;
 use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
 
 pub(crate) use balancer::Balancer;
 use balancer::Lease;
 pub(crate) use client::{HttpClient, http_client};
 use client::{LeasedBody, add_forwarding, strip_hop_by_hop};
+use engine_io::{EngineIo, HandshakeBody, session_unknown};
+pub(crate) use engine_io::{LONG_POLL_TIMEOUT, Sessions, is_engine_io};
 pub(crate) use health::{readiness_check, spawn_health_checks};
 
 /// Methods a service may serve; CONNECT and TRACE have no business there.
@@ -59,6 +62,7 @@ pub(crate) struct Proxy {
     client: HttpClient,
     balancer: Arc<Balancer>,
     timeout: Duration,
+    sessions: Sessions,
 }
 
 /// Why an attempt on an instance gave no response.
@@ -67,8 +71,8 @@ enum Failure {
     Refused,
     /// The connection broke before a response head arrived.
     Broken,
-    /// No response head within the upstream timeout.
-    Timeout,
+    /// No response head within this time.
+    Timeout(Duration),
     /// The client's body went over the limit while streaming.
     TooLarge,
     /// The client's body broke off while streaming.
@@ -76,11 +80,17 @@ enum Failure {
 }
 
 impl Proxy {
-    pub(crate) fn new(client: HttpClient, balancer: Arc<Balancer>, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        client: HttpClient,
+        balancer: Arc<Balancer>,
+        timeout: Duration,
+        sessions: Sessions,
+    ) -> Self {
         Self {
             client,
             balancer,
             timeout,
+            sessions,
         }
     }
 
@@ -97,11 +107,15 @@ impl Proxy {
     async fn attempt(
         &self,
         lease: &Lease,
-        method: &Method,
-        path_and_query: &PathAndQuery,
+        request: &Outgoing,
         headers: HeaderMap,
         body: Body,
     ) -> Result<http::Response<Incoming>, Failure> {
+        let Outgoing {
+            method,
+            path_and_query,
+            timeout,
+        } = request;
         let uri = lease.base().uri(path_and_query).map_err(|error| {
             tracing::warn!(%error, "cannot build the upstream URI");
             Failure::Broken
@@ -110,10 +124,10 @@ impl Proxy {
         *request.method_mut() = method.clone();
         *request.uri_mut() = uri;
         *request.headers_mut() = headers;
-        match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+        match tokio::time::timeout(*timeout, self.client.request(request)).await {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(error)) => Err(self.classify(&error, lease)),
-            Err(_) => Err(Failure::Timeout),
+            Err(_) => Err(Failure::Timeout(*timeout)),
         }
     }
 
@@ -148,9 +162,9 @@ impl Proxy {
             Failure::Broken => {
                 ApiError::bad_gateway(format!("the {service} service dropped the request"))
             }
-            Failure::Timeout => ApiError::gateway_timeout(format!(
+            Failure::Timeout(timeout) => ApiError::gateway_timeout(format!(
                 "the {service} service gave no answer within {} ms",
-                self.timeout.as_millis()
+                timeout.as_millis()
             )),
             Failure::TooLarge => ApiError::payload_too_large("the request body is too large"),
             Failure::ClientBody => ApiError::malformed("the request body broke off"),
@@ -168,32 +182,71 @@ impl Proxy {
     }
 }
 
+/// What is sent upstream, whichever instance gets it.
+struct Outgoing {
+    method: Method,
+    path_and_query: PathAndQuery,
+    /// Until the response head.
+    timeout: Duration,
+}
+
 /// The proxy handler: one attempt, and for a body-less GET or HEAD one retry
-/// on another instance if the first never got a response.
-async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
+/// on another instance if the first never got a response. A request of an
+/// engine.io session goes to the session's instance only.
+async fn forward(State(proxy): State<Proxy>, mut request: Request) -> Response {
+    let upgrade = upgrade::requested(request.headers());
+    let client_upgrade = upgrade.is_some().then(|| hyper::upgrade::on(&mut request));
     let (parts, body) = request.into_parts();
-    let retryable =
-        matches!(parts.method, Method::GET | Method::HEAD) && body.size_hint().exact() == Some(0);
+    let engine_io = EngineIo::of(&parts.method, &parts.uri);
+    let pinned = matches!(engine_io, EngineIo::Session(_));
+    let retryable = matches!(parts.method, Method::GET | Method::HEAD)
+        && body.size_hint().exact() == Some(0)
+        && !pinned;
     let mut headers = parts.headers;
     strip_hop_by_hop(&mut headers);
+    if let Some(protocol) = upgrade {
+        upgrade::keep(&mut headers, protocol);
+    }
+    if engine_io == EngineIo::Handshake {
+        // Its answer is read for the sid: keep it uncompressed.
+        headers.remove(ACCEPT_ENCODING);
+    }
     add_forwarding(&mut headers, &parts.extensions);
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .cloned()
-        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let outgoing = Outgoing {
+        method: parts.method,
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        timeout: match engine_io.is_engine_io() {
+            true => proxy.timeout.max(LONG_POLL_TIMEOUT),
+            false => proxy.timeout,
+        },
+    };
     let spare_headers = retryable.then(|| headers.clone());
 
-    let Some(lease) = proxy.balancer.pick(None) else {
-        return proxy.no_instance();
+    let lease = match &engine_io {
+        EngineIo::Session(sid) => {
+            let index = proxy.sessions.find(sid).await;
+            match index.and_then(|index| proxy.balancer.lease(index)) {
+                Some(lease) => lease,
+                None => return session_unknown(),
+            }
+        }
+        _ => match proxy.balancer.pick(None) {
+            Some(lease) => lease,
+            None => return proxy.no_instance(),
+        },
     };
-    let failure = match proxy
-        .attempt(&lease, &parts.method, &path_and_query, headers, body)
-        .await
-    {
-        Ok(response) => return relay(response, lease),
+    let failure = match proxy.attempt(&lease, &outgoing, headers, body).await {
+        Ok(response) => return proxy.respond(response, lease, client_upgrade, &engine_io),
         Err(failure) => failure,
     };
+    if pinned && matches!(failure, Failure::Refused) {
+        // The session's instance is gone, and the session with it.
+        return session_unknown();
+    }
     let (Some(headers), Failure::Refused | Failure::Broken) = (spare_headers, &failure) else {
         return proxy.answer(failure);
     };
@@ -202,17 +255,37 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     };
     drop(lease);
     match proxy
-        .attempt(
-            &retry,
-            &parts.method,
-            &path_and_query,
-            headers,
-            Body::empty(),
-        )
+        .attempt(&retry, &outgoing, headers, Body::empty())
         .await
     {
-        Ok(response) => relay(response, retry),
+        Ok(response) => proxy.respond(response, retry, client_upgrade, &engine_io),
         Err(failure) => proxy.answer(failure),
+    }
+}
+
+impl Proxy {
+    /// The instance's answer to the client: a `101` splices the upgraded
+    /// connections; a handshake's answer teaches the session's instance.
+    fn respond(
+        &self,
+        response: http::Response<Incoming>,
+        lease: Lease,
+        client_upgrade: Option<OnUpgrade>,
+        engine_io: &EngineIo,
+    ) -> Response {
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS
+            && let Some(client_upgrade) = client_upgrade
+        {
+            return upgrade::splice(client_upgrade, response, lease);
+        }
+        let learns = *engine_io == EngineIo::Handshake && response.status() == StatusCode::OK;
+        let index = lease.index();
+        let response = relay(response, lease);
+        if !learns {
+            return response;
+        }
+        let sessions = self.sessions.clone();
+        response.map(|body| Body::new(HandshakeBody::new(body, sessions, index)))
     }
 }
 

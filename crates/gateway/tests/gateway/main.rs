@@ -4,4 +4,8 @@ mod auth;
 mod helpers;
 mod layers;
 mod proxy;
+mod remote;
+mod socket_io;
+mod sse;
+mod websocket;
 mod wrk2;

@@ -7,11 +7,16 @@
 //! `post.*` and `comment.*` events through its outbox; consumes
 //! `media.uploaded`/`media.deleted` (which media a post may attach) and
 //! `user.updated`. Users are known only through [`chorus_rpc::UsersApi`].
+//! Comment changes also go out on pub/sub ([`live`]) to the comments
+//! streams of every instance.
 
 pub mod app;
+mod config;
 mod consumer;
 pub mod domain;
 pub mod events;
+pub mod live;
+mod maintenance;
 mod openapi;
 pub mod routes;
 mod state;
@@ -29,6 +34,7 @@ use chorus_telemetry::Readiness;
 use futures::FutureExt;
 
 pub use app::Posts;
+pub use config::PostsConfig;
 pub use consumer::subscriptions;
 pub use domain::REACTION_KINDS;
 pub use openapi::openapi;
@@ -37,6 +43,7 @@ pub use views::{
 };
 
 use crate::consumer::Consumer;
+use crate::live::LiveComments;
 use crate::state::AppState;
 
 /// The service's name: its SQLite file, PostgreSQL schema, consumer and `--target`.
@@ -50,17 +57,30 @@ pub struct PostsService {
 }
 
 impl PostsService {
-    /// Connects its database, migrates it, starts its outbox relay and
-    /// subscribes its consumer.
+    /// [`PostsService::start_with`] the default `[posts]` settings.
     pub async fn start(ctx: &ServiceContext, users: Arc<dyn UsersApi>) -> anyhow::Result<Self> {
+        Self::start_with(ctx, PostsConfig::default(), users).await
+    }
+
+    /// Connects its database, migrates it, starts its outbox relay and
+    /// upkeep, and subscribes its consumer.
+    pub async fn start_with(
+        ctx: &ServiceContext,
+        config: PostsConfig,
+        users: Arc<dyn UsersApi>,
+    ) -> anyhow::Result<Self> {
+        config.validate()?;
         let db = connect(ctx).await?;
         db.migrate(&migrations())
             .await
             .context("migrating the posts database")?;
-        let posts = Posts::new(db.clone(), ctx.ids.clone(), users, ctx.after_commit());
+        let live = LiveComments::new(ctx.infra.pubsub.clone());
+        let posts = Posts::new(db.clone(), ctx.ids.clone(), users, ctx.after_commit(), live);
 
         let relay = outbox::spawn_relay(db.clone(), ctx.infra.bus.clone(), ctx.shutdown.clone());
         ctx.tasks.spawn(relay);
+        ctx.tasks
+            .spawn(maintenance::run(db.clone(), ctx.shutdown.clone()));
         let consumer = Arc::new(Consumer::new(db.clone()));
         for subscription in subscriptions() {
             ctx.infra
@@ -74,6 +94,8 @@ impl PostsService {
             state: AppState {
                 posts,
                 identity_key: ctx.identity_key.clone(),
+                config,
+                draining: ctx.draining.clone(),
             },
             db,
         })

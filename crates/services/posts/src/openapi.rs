@@ -8,7 +8,7 @@ use chorus_rpc::users::UserCard;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{comments, posts, reactions};
+use crate::routes::{comments, posts, reactions, stream};
 use crate::views::{
     CommentEdit, CommentView, MediaView, NewComment, NewPost, PostEdit, PostView, ReactionSummary,
     ReactionView,
@@ -30,6 +30,7 @@ use crate::views::{
         posts::user_posts,
         comments::create,
         comments::list,
+        stream::stream,
         comments::edit,
         comments::delete,
         reactions::react,

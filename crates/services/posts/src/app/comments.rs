@@ -8,7 +8,7 @@ use super::access::blocked;
 use super::{Posts, card_map, comment_not_found, db_error, distinct, post_not_found};
 use crate::domain::content;
 use crate::events;
-use crate::store::{self, CommentRecord};
+use crate::store::{self, CommentRecord, Deletion};
 use crate::views::{CommentView, NewComment};
 
 impl Posts {
@@ -59,8 +59,10 @@ impl Posts {
         let event = events::comment_created(self.ids(), &comment, &post, parent_author, &mentions);
         outbox::enqueue(&mut tx, &event).await?;
         tx.commit().await.map_err(db_error)?;
+        let view = comment_view(comment, card);
+        self.publish_added(&view).await;
         self.events_committed().await;
-        Ok(comment_view(comment, card))
+        Ok(view)
     }
 
     /// Oldest first; comments by users blocked either way with the viewer are
@@ -84,6 +86,17 @@ impl Posts {
             true => rows.last().map(|last| Cursor::encode(last.id.to_string())),
             false => None,
         };
+        let items = self.shown_comments(viewer, rows).await?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// `rows` as `viewer` is shown them: without those by users blocked
+    /// either way, each with its author's card.
+    pub(super) async fn shown_comments(
+        &self,
+        viewer: Option<Id>,
+        mut rows: Vec<CommentRecord>,
+    ) -> ApiResult<Vec<CommentView>> {
         let relations = self
             .relations(viewer, rows.iter().map(|c| c.author_id))
             .await?;
@@ -93,14 +106,13 @@ impl Posts {
             true => Default::default(),
             false => card_map(self.users().cards(&authors).await?),
         };
-        let items = rows
+        Ok(rows
             .into_iter()
             .filter_map(|comment| {
                 let card = cards.get(&comment.author_id)?.clone();
                 Some(comment_view(comment, card))
             })
-            .collect();
-        Ok(Page { items, next_cursor })
+            .collect())
     }
 
     /// Only the comment's author may edit it (403 to others who see the post).
@@ -156,7 +168,18 @@ impl Posts {
         store::add_comments(&mut *tx, post.id, -(thread.len() as i64))
             .await
             .map_err(db_error)?;
+        let deleted_at = now();
+        let mut deletions = Vec::with_capacity(thread.len());
         for removed in thread {
+            // Logged for comments streams that resume after missing it.
+            let deletion = Deletion {
+                event_id: self.ids().next_id(),
+                comment_id: removed.0,
+            };
+            store::log_deletion(&mut *tx, post.id, deletion, deleted_at)
+                .await
+                .map_err(db_error)?;
+            deletions.push(deletion);
             outbox::enqueue(
                 &mut tx,
                 &events::comment_deleted(self.ids(), removed, &post, editor),
@@ -164,6 +187,9 @@ impl Posts {
             .await?;
         }
         tx.commit().await.map_err(db_error)?;
+        for deletion in deletions {
+            self.publish_deleted(post.id, deletion).await;
+        }
         self.events_committed().await;
         Ok(())
     }

@@ -12,6 +12,7 @@ mod comments;
 mod hydrate;
 mod posts;
 mod reactions;
+mod stream;
 mod timeline;
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ pub use crate::views::{
 };
 
 use crate::domain::text;
+use crate::live::LiveComments;
 use crate::store::Mention;
 
 /// The posts service's operations. Cheap to clone.
@@ -43,15 +45,18 @@ struct Inner {
     ids: Arc<IdGenerator>,
     users: Arc<dyn UsersApi>,
     after_commit: AfterCommit,
+    live: LiveComments,
 }
 
 impl Posts {
-    /// Over a migrated database; `users` answers who exists and who may see whom.
+    /// Over a migrated database; `users` answers who exists and who may see
+    /// whom; `live` carries comment changes to every instance's streams.
     pub fn new(
         db: Db,
         ids: Arc<IdGenerator>,
         users: Arc<dyn UsersApi>,
         after_commit: AfterCommit,
+        live: LiveComments,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -59,6 +64,7 @@ impl Posts {
                 ids,
                 users,
                 after_commit,
+                live,
             }),
         }
     }
@@ -71,6 +77,10 @@ impl Posts {
     /// process, waits until their consumers have applied them).
     async fn events_committed(&self) {
         self.inner.after_commit.run(&self.inner.db).await;
+    }
+
+    fn live(&self) -> &LiveComments {
+        &self.inner.live
     }
 
     fn ids(&self) -> &IdGenerator {

@@ -3,6 +3,7 @@
 pub mod comments;
 pub mod posts;
 pub mod reactions;
+pub mod stream;
 
 use axum::Router;
 use axum::extract::Query;
@@ -16,6 +17,7 @@ pub const POSTS: &str = "/api/v1/posts";
 pub const POST: &str = "/api/v1/posts/{id}";
 pub const USER_POSTS: &str = "/api/v1/users/{id}/posts";
 pub const POST_COMMENTS: &str = "/api/v1/posts/{id}/comments";
+pub const POST_COMMENTS_STREAM: &str = "/api/v1/posts/{id}/comments/stream";
 pub const COMMENT: &str = "/api/v1/comments/{id}";
 pub const POST_REACTION: &str = "/api/v1/posts/{id}/reactions/{kind}";
 pub const POST_REACTIONS: &str = "/api/v1/posts/{id}/reactions";
@@ -29,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(USER_POSTS, get(posts::user_posts))
         .route(POST_COMMENTS, post(comments::create).get(comments::list))
+        .route(POST_COMMENTS_STREAM, get(stream::stream))
         .route(COMMENT, patch(comments::edit).delete(comments::delete))
         .route(
             POST_REACTION,

@@ -7,12 +7,14 @@
 //! kind of data.
 
 mod comments;
+mod deletions;
 mod media;
 mod post_parts;
 mod posts;
 mod reactions;
 
 pub use comments::*;
+pub use deletions::*;
 pub use media::*;
 pub use post_parts::*;
 pub use posts::*;

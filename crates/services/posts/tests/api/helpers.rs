@@ -15,7 +15,7 @@ use chorus_ports::bus::MemoryBus;
 use chorus_ports::cache::MemoryCache;
 use chorus_ports::pubsub::MemoryPubSub;
 use chorus_ports::{Db, EventBus, Infra, InfraConfig, ServiceContext, Subscription};
-use chorus_posts::PostsService;
+use chorus_posts::{PostsConfig, PostsService};
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -59,12 +59,16 @@ impl TestApp {
     }
 
     pub async fn spawn_on(backend: Backend) -> Self {
+        Self::spawn_with(backend, PostsConfig::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: PostsConfig) -> Self {
         chorus_testkit::init_test_logs();
         let namespace = chorus_testkit::unique_namespace("posts");
         let data_dir = std::env::temp_dir().join(&namespace);
         let ctx = context(&backend, &namespace, data_dir.clone());
         let users = Arc::new(FakeUsers::default());
-        let service = PostsService::start(&ctx, users.clone())
+        let service = PostsService::start_with(&ctx, config, users.clone())
             .await
             .expect("the service starts");
         Self {
@@ -289,6 +293,7 @@ fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceCont
         identity_key: IdentityKey::new(&Secret::new("internal identity key for tests")),
         token_keys: TokenKeys::new(&Secret::new("access token secret for tests")),
         access_ttl: Duration::from_secs(900),
+        draining: CancellationToken::new(),
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
     }

@@ -14,5 +14,6 @@ mod reactions;
 mod reposts;
 mod response;
 mod service;
+mod stream;
 mod timeline;
 mod visibility;

@@ -16,6 +16,7 @@ fn the_openapi_document_declares_every_posts_route_and_only_those() {
             "/api/v1/posts",
             "/api/v1/posts/{id}",
             "/api/v1/posts/{id}/comments",
+            "/api/v1/posts/{id}/comments/stream",
             "/api/v1/posts/{id}/reactions",
             "/api/v1/posts/{id}/reactions/{kind}",
             "/api/v1/users/{id}/posts",

@@ -1,0 +1,38 @@
+//! What the notifications service consumes: the graph, posts, comments,
+//! reactions, messages, and the deletions and blocks that take
+//! notifications back. Each event is applied once (the inbox), in one
+//! transaction with its effect.
+
+use async_trait::async_trait;
+use chorus_core::Envelope;
+use chorus_ports::{EventHandler, RetryPolicy, Subscription};
+
+use crate::NAME;
+use crate::app::Notifications;
+use crate::events::TOPICS;
+
+/// Consumer `notifications`.
+pub fn subscriptions() -> Vec<Subscription> {
+    vec![Subscription {
+        consumer: NAME.to_string(),
+        topics: TOPICS.map(String::from).to_vec(),
+        retry: RetryPolicy::default(),
+    }]
+}
+
+pub struct Consumer {
+    notifications: Notifications,
+}
+
+impl Consumer {
+    pub fn new(notifications: Notifications) -> Self {
+        Self { notifications }
+    }
+}
+
+#[async_trait]
+impl EventHandler for Consumer {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        self.notifications.apply(event).await
+    }
+}

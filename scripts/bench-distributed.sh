@@ -86,11 +86,21 @@ listen = \"127.0.0.1:$feed_port\"
 urls = [\"$users\"]
 [services.posts]
 urls = [\"$posts\"]")
+notifications=$(start notifications "[services.notifications]
+$listen
+[services.users]
+urls = [\"$users\"]")
+chat=$(start chat "[services.chat]
+$listen
+[services.users]
+urls = [\"$users\"]")
 gateway=$(start gateway "listen = \"127.0.0.1:0\"
 [gateway.upstreams]
 auth = [\"$auth\"]
 users = [\"$users\"]
 posts = [\"$posts\"]
-feed = [\"$feed\"]")
-echo "distributed Chorus: gateway $gateway (auth $auth, users $users, posts $posts, feed $feed)" >&2
+feed = [\"$feed\"]
+notifications = [\"$notifications\"]
+chat = [\"$chat\"]")
+echo "distributed Chorus: gateway $gateway (auth $auth, users $users, posts $posts, feed $feed, notifications $notifications, chat $chat)" >&2
 "$chorus" bench social --url "$gateway" "$@"

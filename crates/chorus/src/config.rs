@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chorus_auth::AuthConfig;
+use chorus_chat::ChatConfig;
 use chorus_core::Secret;
 use chorus_feed::FeedConfig;
 use chorus_gateway::GatewayConfig;
 use chorus_ports::InfraConfig;
+use chorus_posts::PostsConfig;
 use chorus_telemetry::LogFormat;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
@@ -35,6 +37,8 @@ pub struct Config {
     pub gateway: GatewayConfig,
     pub auth: AuthConfig,
     pub feed: FeedConfig,
+    pub posts: PostsConfig,
+    pub chat: ChatConfig,
     /// Per service: where it listens when it runs without the gateway in its
     /// process, and where other processes reach its instances for internal
     /// calls: `[services.users] listen = "…", urls = ["http://…"]`.
@@ -96,6 +100,8 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             auth: AuthConfig::default(),
             feed: FeedConfig::default(),
+            posts: PostsConfig::default(),
+            chat: ChatConfig::default(),
             services: BTreeMap::new(),
         }
     }
@@ -133,6 +139,8 @@ const SECTIONS: &[&str] = &[
     "gateway",
     "auth",
     "feed",
+    "posts",
+    "chat",
     "services",
 ];
 
@@ -192,6 +200,8 @@ impl Config {
         );
         self.infra.validate()?;
         self.feed.validate()?;
+        self.posts.validate()?;
+        self.chat.validate()?;
         Ok(())
     }
 

@@ -34,6 +34,8 @@ pub enum Module {
     Users,
     Posts,
     Feed,
+    Notifications,
+    Chat,
 }
 
 impl Module {
@@ -43,6 +45,8 @@ impl Module {
         Module::Users,
         Module::Posts,
         Module::Feed,
+        Module::Notifications,
+        Module::Chat,
         Module::Gateway,
     ];
 
@@ -53,6 +57,8 @@ impl Module {
             Module::Users => chorus_users::NAME,
             Module::Posts => chorus_posts::NAME,
             Module::Feed => chorus_feed::NAME,
+            Module::Notifications => chorus_notifications::NAME,
+            Module::Chat => chorus_chat::NAME,
         }
     }
 
@@ -123,6 +129,18 @@ const SERVICES: &[ServiceInfo] = &[
         extra_paths: &[],
         subscriptions: chorus_feed::subscriptions,
     },
+    ServiceInfo {
+        module: Module::Notifications,
+        openapi: chorus_notifications::openapi,
+        extra_paths: &[],
+        subscriptions: chorus_notifications::subscriptions,
+    },
+    ServiceInfo {
+        module: Module::Chat,
+        openapi: chorus_chat::openapi,
+        extra_paths: chorus_chat::SOCKET_IO_PATHS,
+        subscriptions: chorus_chat::subscriptions,
+    },
 ];
 
 /// A service started in this process.
@@ -174,6 +192,7 @@ pub async fn context(config: &Config) -> anyhow::Result<ServiceContext> {
         identity_key: IdentityKey::new(&config.security.internal_key),
         token_keys: TokenKeys::new(&config.security.jwt_secret),
         access_ttl: Duration::from_secs(config.security.access_ttl_secs),
+        draining: CancellationToken::new(),
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
     })
@@ -328,9 +347,13 @@ async fn start_service(
         }
         Module::Posts => {
             let users = users_api(peers, config, context)?;
-            let posts = chorus_posts::PostsService::start(context, users.clone())
-                .await
-                .context("starting the posts service")?;
+            let posts = chorus_posts::PostsService::start_with(
+                context,
+                config.posts.clone(),
+                users.clone(),
+            )
+            .await
+            .context("starting the posts service")?;
             peers.graphql = Some((posts.app(), users));
             peers.posts = Some(posts.api());
             Ok(Started {
@@ -352,6 +375,30 @@ async fn start_service(
                 router: feed.router(),
                 internal: chorus_rpc::grpc::feed_routes(feed.api(), context.identity_key.clone()),
                 readiness: feed.readiness(),
+            })
+        }
+        Module::Notifications => {
+            let users = users_api(peers, config, context)?;
+            let notifications = chorus_notifications::NotificationsService::start(context, users)
+                .await
+                .context("starting the notifications service")?;
+            Ok(Started {
+                module,
+                router: notifications.router(),
+                internal: Router::new(),
+                readiness: notifications.readiness(),
+            })
+        }
+        Module::Chat => {
+            let users = users_api(peers, config, context)?;
+            let chat = chorus_chat::ChatService::start(context, config.chat.clone(), users)
+                .await
+                .context("starting the chat service")?;
+            Ok(Started {
+                module,
+                router: chat.router(),
+                internal: Router::new(),
+                readiness: chat.readiness(),
             })
         }
         Module::Gateway => unreachable!("the gateway is not a service"),
@@ -435,6 +482,10 @@ pub async fn migrate(config: &Config, modules: &[Module]) -> anyhow::Result<()> 
             Module::Users => chorus_users::UsersService::migrate(&context).await?,
             Module::Posts => chorus_posts::PostsService::migrate(&context).await?,
             Module::Feed => chorus_feed::FeedService::migrate(&context).await?,
+            Module::Notifications => {
+                chorus_notifications::NotificationsService::migrate(&context).await?
+            }
+            Module::Chat => chorus_chat::ChatService::migrate(&context).await?,
             Module::Gateway => {}
         }
         println!("migrated {}", module.name());
@@ -521,6 +572,7 @@ impl Running {
     /// events committed by those requests go out now rather than at the next start.
     pub async fn shutdown(mut self) {
         tracing::info!("shutting down");
+        self.context.draining.cancel();
         self.http_shutdown.cancel();
         let drained = tokio::time::timeout(self.grace, async {
             while self.servers.join_next().await.is_some() {}

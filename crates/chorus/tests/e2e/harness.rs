@@ -1,8 +1,9 @@
 //! Starts real Chorus processes for the tests: `chorus up` in a fresh
 //! temporary folder (as a newcomer would), or a distributed deployment of the
-//! gateway, auth, users and posts as separate processes on PostgreSQL, Redis
-//! and RabbitMQ.
+//! gateway and every service as separate processes on PostgreSQL, Redis and
+//! RabbitMQ.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -29,6 +30,9 @@ pub struct Chorus {
     pub dir: PathBuf,
     /// The RabbitMQ/Redis/PostgreSQL namespace of a distributed deployment.
     pub namespace: Option<String>,
+    /// In distributed mode, each service's instances' own base URLs (to
+    /// reach one instance around the gateway); empty when embedded.
+    pub instances: BTreeMap<String, Vec<String>>,
     processes: Vec<Child>,
 }
 
@@ -79,11 +83,13 @@ impl Chorus {
             auth_direct: None,
             dir,
             namespace: None,
+            instances: BTreeMap::new(),
             processes: vec![child],
         }
     }
 
-    /// Gateway, auth, users, posts and feed as five processes on the real servers.
+    /// Gateway, auth, users, posts, feed, notifications and chat as separate
+    /// processes on the real servers, one instance of each service.
     pub async fn distributed() -> Option<Self> {
         Self::distributed_with(&[]).await
     }
@@ -91,6 +97,13 @@ impl Chorus {
     /// The distributed deployment, with extra environment variables for
     /// every process.
     pub async fn distributed_with(env: &[(&str, &str)]) -> Option<Self> {
+        Self::distributed_scaled(env, 1).await
+    }
+
+    /// The distributed deployment with `instances` instances of posts,
+    /// notifications and chat behind the gateway (the realtime services and
+    /// the one that streams comments), the others once.
+    pub async fn distributed_scaled(env: &[(&str, &str)], instances: usize) -> Option<Self> {
         let postgres = chorus_testkit::postgres_url()?;
         let redis = chorus_testkit::redis_url()?;
         let amqp = chorus_testkit::amqp_url()?;
@@ -99,45 +112,45 @@ impl Chorus {
         let infra = format!(
             "[infra]\nstore_url = \"{postgres}\"\ncache_url = \"{redis}\"\npubsub_url = \"{redis}\"\nbus_url = \"{amqp}\"\nnamespace = \"{namespace}\"\n\n[security]\njwt_secret = \"{JWT_SECRET}\"\ninternal_key = \"{INTERNAL_KEY}\"\n"
         );
-        let mut processes = Vec::new();
+        let mut deployment = Deployment {
+            dir: &dir,
+            infra: &infra,
+            env,
+            processes: Vec::new(),
+            instances: BTreeMap::new(),
+        };
         let any_port = "127.0.0.1:0";
-        let auth_url = start_service(&dir, &infra, "auth", any_port, "", env, &mut processes).await;
-        let users_url =
-            start_service(&dir, &infra, "users", any_port, "", env, &mut processes).await;
+        deployment.start("auth", any_port, "").await;
+        let users_url = deployment.start("users", any_port, "").await;
+        let users_extra = format!("[services.users]\nurls = [\"{users_url}\"]\n");
         // Posts asks users over gRPC, and GraphQL beside it asks the feed,
         // which asks posts: the feed's address is chosen before either starts.
         let feed_listen = free_local_address();
-        let users_extra = format!("[services.users]\nurls = [\"{users_url}\"]\n");
         let posts_extra =
             format!("{users_extra}[services.feed]\nurls = [\"http://{feed_listen}\"]\n");
-        let posts_url = start_service(
-            &dir,
-            &infra,
-            "posts",
-            any_port,
-            &posts_extra,
-            env,
-            &mut processes,
-        )
-        .await;
-        let feed_extra = format!("{users_extra}[services.posts]\nurls = [\"{posts_url}\"]\n");
-        let feed_url = start_service(
-            &dir,
-            &infra,
-            "feed",
-            &feed_listen,
-            &feed_extra,
-            env,
-            &mut processes,
-        )
-        .await;
+        for _ in 0..instances {
+            deployment.start("posts", any_port, &posts_extra).await;
+        }
+        let feed_extra = format!(
+            "{users_extra}[services.posts]\nurls = {}\n",
+            toml_list(&deployment.instances["posts"])
+        );
+        deployment.start("feed", &feed_listen, &feed_extra).await;
+        for name in ["notifications", "chat"] {
+            for _ in 0..instances {
+                deployment.start(name, any_port, &users_extra).await;
+            }
+        }
 
+        let upstreams: String = deployment
+            .instances
+            .iter()
+            .map(|(name, urls)| format!("{name} = {}\n", toml_list(urls)))
+            .collect();
         let gateway_config = dir.join("gateway.toml");
         std::fs::write(
             &gateway_config,
-            format!(
-                "listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\nauth = [\"{auth_url}\"]\nusers = [\"{users_url}\"]\nposts = [\"{posts_url}\"]\nfeed = [\"{feed_url}\"]\n"
-            ),
+            format!("listen = \"127.0.0.1:0\"\n{infra}\n[gateway.upstreams]\n{upstreams}"),
         )
         .expect("gateway config");
         let mut gateway = spawn(
@@ -152,12 +165,18 @@ impl Chorus {
             env,
         );
         let base = wait_for_listener(&mut gateway, "gateway").await;
+        let Deployment {
+            mut processes,
+            instances,
+            ..
+        } = deployment;
         // Stopped in this order: the gateway first, then the services.
         processes.insert(0, gateway);
         Some(Self {
             mode: Mode::Distributed,
             base,
-            auth_direct: Some(auth_url),
+            auth_direct: instances["auth"].first().cloned(),
+            instances,
             dir,
             namespace: Some(namespace),
             processes,
@@ -219,30 +238,45 @@ pub fn free_local_address() -> String {
     panic!("no free port between 20000 and 32000");
 }
 
-/// Starts `chorus serve --target <name>` on its own listener; returns its URL.
-async fn start_service(
-    dir: &Path,
-    infra: &str,
-    name: &str,
-    listen: &str,
-    extra: &str,
-    env: &[(&str, &str)],
-    processes: &mut Vec<Child>,
-) -> String {
-    let config = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &config,
-        format!("{infra}\n[services.{name}]\nlisten = \"{listen}\"\n{extra}"),
-    )
-    .expect("service config");
-    let mut child = spawn(
-        dir,
-        &["serve", "--target", name, "--config", path(&config)],
-        env,
-    );
-    let url = wait_for_listener(&mut child, name).await;
-    processes.push(child);
-    url
+/// The processes of a distributed deployment, as they start.
+struct Deployment<'a> {
+    dir: &'a Path,
+    infra: &'a str,
+    env: &'a [(&'a str, &'a str)],
+    processes: Vec<Child>,
+    instances: BTreeMap<String, Vec<String>>,
+}
+
+impl Deployment<'_> {
+    /// Starts one instance of `chorus serve --target <name>` on its own
+    /// listener, with `extra` config; returns its URL.
+    async fn start(&mut self, name: &str, listen: &str, extra: &str) -> String {
+        let urls = self.instances.entry(name.to_string()).or_default();
+        let config = self.dir.join(format!("{name}-{}.toml", urls.len() + 1));
+        std::fs::write(
+            &config,
+            format!(
+                "{}\n[services.{name}]\nlisten = \"{listen}\"\n{extra}",
+                self.infra
+            ),
+        )
+        .expect("service config");
+        let mut child = spawn(
+            self.dir,
+            &["serve", "--target", name, "--config", path(&config)],
+            self.env,
+        );
+        let url = wait_for_listener(&mut child, name).await;
+        self.processes.push(child);
+        urls.push(url.clone());
+        url
+    }
+}
+
+/// `["a", "b"]` in TOML.
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| format!("{item:?}")).collect();
+    format!("[{}]", quoted.join(", "))
 }
 
 /// Runs `chorus <args>` in `dir` to its end, as a one-off command in a

@@ -8,7 +8,7 @@ use crate::harness::Chorus;
 
 crate::in_both_modes!(the_openapi_document_lists_every_social_route);
 
-const ROUTES: [(&str, &str); 31] = [
+const ROUTES: [(&str, &str); 46] = [
     ("/api/v1/users/{id_or_username}", "get"),
     ("/api/v1/users/me", "patch"),
     ("/api/v1/users/{id}/follow", "post"),
@@ -40,6 +40,21 @@ const ROUTES: [(&str, &str); 31] = [
     ("/api/v1/posts/{id}/reactions/{kind}", "put"),
     ("/api/v1/posts/{id}/reactions/{kind}", "delete"),
     ("/api/v1/posts/{id}/reactions", "get"),
+    ("/api/v1/posts/{id}/comments/stream", "get"),
+    ("/api/v1/notifications", "get"),
+    ("/api/v1/notifications/unread-count", "get"),
+    ("/api/v1/notifications/{id}/read", "post"),
+    ("/api/v1/notifications/read-all", "post"),
+    ("/api/v1/notifications/preferences", "get"),
+    ("/api/v1/notifications/preferences", "patch"),
+    ("/api/v1/conversations", "post"),
+    ("/api/v1/conversations", "get"),
+    ("/api/v1/conversations/{id}", "get"),
+    ("/api/v1/conversations/{id}/messages", "get"),
+    ("/api/v1/conversations/{id}/messages", "post"),
+    ("/api/v1/conversations/{id}/read", "post"),
+    ("/api/v1/conversations/{id}/calls", "get"),
+    ("/api/v1/calls/ice-servers", "get"),
 ];
 
 async fn the_openapi_document_lists_every_social_route(app: &Chorus) {

@@ -464,6 +464,7 @@ async fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> Servi
         identity_key: IdentityKey::new(&Secret::new("internal identity key for tests")),
         token_keys: TokenKeys::new(&Secret::new("access token secret for tests")),
         access_ttl: ACCESS_TTL,
+        draining: CancellationToken::new(),
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
     }

@@ -351,6 +351,7 @@ fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceCont
         identity_key: IdentityKey::new(&Secret::new("internal identity key for tests")),
         token_keys: TokenKeys::new(&Secret::new("access token secret for tests")),
         access_ttl: Duration::from_secs(900),
+        draining: CancellationToken::new(),
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
     }

@@ -1,11 +1,14 @@
-//! `chorus bench`: load tests against the gateway over HTTP, reported as
+//! `chorus bench`: load tests against the gateway over HTTP (the
+//! notifications scenario: against services in this process), reported as
 //! JSON and Markdown. Rates are compared as ratios measured side by side in
 //! one run, since a shared machine's absolute numbers drift.
 
 mod auth;
 mod http;
 mod load;
+mod notifications;
 mod posts;
+mod realtime;
 mod report;
 mod server;
 mod social;
@@ -31,6 +34,13 @@ pub enum Scenario {
     /// API, then the 60/30/10 mix of home timelines, user timelines and
     /// composes; optionally latency against offered load, and fan-out lag.
     Social,
+    /// Socket.IO chat: deliveries per second in one room with send-to-receipt
+    /// latency, then connections held by one server and their memory.
+    Realtime,
+    /// Notification events applied per second by the notifications service
+    /// (run in this process beside the users service, on `CHORUS_INFRA__*`
+    /// or embedded ports), with publish-to-push latency.
+    Notifications,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -41,10 +51,11 @@ pub struct BenchArgs {
     /// A running Chorus (`http://127.0.0.1:8080`); by default a fresh `chorus up` is started.
     #[arg(long)]
     pub url: Option<String>,
-    /// Seconds per measured phase.
+    /// Seconds per measured phase (notifications: --events instead).
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
-    /// Concurrent connections for the request-rate phases [default: 64; social: 256].
+    /// Concurrent connections for the request-rate phases [default: 64;
+    /// social: 256]; notifications: events published but not yet applied [default: 64].
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Where the JSON and Markdown reports go.
@@ -57,9 +68,43 @@ pub struct BenchArgs {
     pub server_env: Vec<String>,
     #[command(flatten)]
     pub social: Box<social::SocialArgs>,
+    #[command(flatten)]
+    pub realtime: realtime::RealtimeArgs,
+    #[command(flatten)]
+    pub notifications: notifications::NotificationsArgs,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let mut report = match args.scenario {
+        Scenario::Notifications => in_process(&args).await?,
+        _ => over_http(&args).await?,
+    };
+    report.command = std::env::args().collect::<Vec<_>>().join(" ");
+    write(&args.out, &report)?;
+    println!("{}", report.markdown());
+    Ok(())
+}
+
+/// The notifications scenario: the services run in this process, set up
+/// by `CHORUS_*` variables as `chorus up` or `chorus serve` would be.
+async fn in_process(args: &BenchArgs) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        args.url.is_none(),
+        "the notifications scenario runs the services in this process: --url does not apply"
+    );
+    anyhow::ensure!(
+        args.server_env.is_empty(),
+        "the notifications scenario starts no server: set CHORUS_* variables (CHORUS_INFRA__BUS_URL…) in this command's environment instead of --server-env"
+    );
+    let shared = notifications::Shared {
+        users: args.social.users.unwrap_or(1_000),
+        in_flight: args.concurrency.unwrap_or(64),
+        seed: args.social.seed,
+    };
+    notifications::run(&args.notifications, &shared).await
+}
+
+async fn over_http(args: &BenchArgs) -> anyhow::Result<Report> {
     let server = match &args.url {
         Some(url) => {
             anyhow::ensure!(
@@ -68,7 +113,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             );
             Server::external(url).await?
         }
-        None => Server::embedded_with(&server_env(&args)?).await?,
+        None => Server::embedded_with(&server_env(args)?).await?,
     };
     let duration = Duration::from_secs(args.duration.max(1));
     let result = match args.scenario {
@@ -78,13 +123,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let concurrency = args.concurrency.unwrap_or(256);
             social::run(&server, duration, concurrency, &args.social).await
         }
+        Scenario::Realtime => realtime::run(&server, duration, &args.realtime).await,
+        Scenario::Notifications => Err(anyhow::anyhow!(
+            "the notifications scenario runs in this process, not over HTTP"
+        )),
     };
     server.stop().await;
-    let mut report = result?;
-    report.command = std::env::args().collect::<Vec<_>>().join(" ");
-    write(&args.out, &report)?;
-    println!("{}", report.markdown());
-    Ok(())
+    result
 }
 
 /// The environment of the server the bench starts: the scenario's defaults,
@@ -92,7 +137,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 fn server_env(args: &BenchArgs) -> anyhow::Result<Vec<(String, String)>> {
     let mut env = match args.scenario {
         Scenario::Social => social::embedded_env(),
-        Scenario::Auth | Scenario::Posts => Vec::new(),
+        Scenario::Realtime => realtime::embedded_env(),
+        Scenario::Auth | Scenario::Posts | Scenario::Notifications => Vec::new(),
     };
     for pair in &args.server_env {
         let (key, value) = pair

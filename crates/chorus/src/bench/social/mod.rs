@@ -46,7 +46,8 @@ pub struct SocialArgs {
     /// Reed98's edge list [default: ../shared/data/socfb-Reed98.edges].
     #[arg(long)]
     pub edges: Option<PathBuf>,
-    /// Users of the power-law graph, the celebrity included [default: 100000].
+    /// Users of the power-law graph, the celebrity included [default: 100000];
+    /// notifications: accounts that act and are notified [default: 1000].
     #[arg(long)]
     pub users: Option<usize>,
     /// Average follows per user in the power-law graph, besides the celebrity.

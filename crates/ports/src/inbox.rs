@@ -3,7 +3,7 @@
 //! the effects. A redelivered event finds its id there and changes nothing.
 
 use chorus_core::Envelope;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
 use crate::store::Db;
 
@@ -17,6 +17,20 @@ pub async fn begin_once(
     event: &Envelope,
 ) -> anyhow::Result<Option<Transaction<'static, Any>>> {
     let mut tx = db.begin().await?;
+    if !record(&mut tx, consumer, event).await? {
+        return Ok(None);
+    }
+    Ok(Some(tx))
+}
+
+/// Records `event` as applied by `consumer` in the transaction `conn` is in:
+/// `false` if it was applied before (in this transaction too): skip it. For
+/// applying several events in one transaction, each recorded in turn.
+pub async fn record(
+    conn: &mut AnyConnection,
+    consumer: &str,
+    event: &Envelope,
+) -> anyhow::Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO chorus_inbox (consumer, event_id, applied_at) VALUES ($1, $2, $3) \
          ON CONFLICT (consumer, event_id) DO NOTHING",
@@ -24,10 +38,7 @@ pub async fn begin_once(
     .bind(consumer)
     .bind(event.id.as_i64())
     .bind(chorus_core::time::to_micros(chorus_core::time::now()))
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    if inserted.rows_affected() == 0 {
-        return Ok(None);
-    }
-    Ok(Some(tx))
+    Ok(inserted.rows_affected() > 0)
 }

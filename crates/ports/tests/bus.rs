@@ -4,8 +4,8 @@
 
 mod bus_support;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,8 +13,9 @@ use async_trait::async_trait;
 use bus_support::{
     PATIENCE, Rabbit, Recorder, SETTLE, eventually, new_event, quick_retries, subscription,
 };
-use chorus_core::Envelope;
+use chorus_core::{Envelope, Id};
 use chorus_ports::{EventBus, EventHandler};
+use tokio::task::JoinHandle;
 
 async fn events_reach_a_consumer_by_topic_pattern(bus: Arc<dyn EventBus>) {
     let users = Recorder::new();
@@ -212,6 +213,179 @@ async fn a_panicking_handler_counts_as_a_failed_attempt(bus: Arc<dyn EventBus>) 
     bus.close().await;
 }
 
+/// Records batches and single events; any batch holding a `poison.*` event
+/// fails, and so does that event alone. Each call takes a little while, so
+/// that events pile up behind it.
+#[derive(Default)]
+struct Batches {
+    batches: Mutex<Vec<Vec<Id>>>,
+    /// Every event applied, by a batch or alone, in order.
+    applied: Mutex<Vec<Id>>,
+    /// Every call of `handle`, failed ones included.
+    singles: Mutex<Vec<Id>>,
+}
+
+const POISON: &str = "poison.pill";
+
+impl Batches {
+    fn batches(&self) -> Vec<Vec<Id>> {
+        self.batches.lock().expect("lock").clone()
+    }
+
+    fn applied(&self) -> Vec<Id> {
+        self.applied.lock().expect("lock").clone()
+    }
+
+    fn singles(&self) -> Vec<Id> {
+        self.singles.lock().expect("lock").clone()
+    }
+}
+
+#[async_trait]
+impl EventHandler for Batches {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        self.singles.lock().expect("lock").push(event.id);
+        anyhow::ensure!(event.kind != POISON, "poisoned");
+        self.applied.lock().expect("lock").push(event.id);
+        Ok(())
+    }
+
+    async fn handle_batch(&self, events: &[Envelope]) -> anyhow::Result<()> {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        anyhow::ensure!(events.iter().all(|e| e.kind != POISON), "a poisoned batch");
+        let ids: Vec<Id> = events.iter().map(|e| e.id).collect();
+        self.applied.lock().expect("lock").extend(&ids);
+        self.batches.lock().expect("lock").push(ids);
+        Ok(())
+    }
+}
+
+/// Publishes each event in a task of its own: the in-process bus returns
+/// from publish only once the event is applied.
+fn publish_aside(bus: &Arc<dyn EventBus>, events: &[Envelope]) -> Vec<JoinHandle<()>> {
+    events
+        .iter()
+        .map(|event| {
+            let (bus, event) = (bus.clone(), event.clone());
+            tokio::spawn(async move { bus.publish(&event).await.expect("publish") })
+        })
+        .collect()
+}
+
+async fn published(publishing: Vec<JoinHandle<()>>) {
+    for task in publishing {
+        tokio::time::timeout(PATIENCE, task)
+            .await
+            .expect("publish returned")
+            .expect("publish task");
+    }
+}
+
+fn sorted(mut ids: Vec<Id>) -> Vec<Id> {
+    ids.sort();
+    ids
+}
+
+async fn a_batch_consumer_gets_what_is_queued_in_batches_each_once(bus: Arc<dyn EventBus>) {
+    let mut subscription = subscription("digest", &["post.*"]);
+    subscription.batch = 8;
+    bus.declare(&subscription).await.expect("declare");
+    let events: Vec<Envelope> = (0..30).map(|_| new_event("post.created")).collect();
+    let publishing = publish_aside(&bus, &events);
+    tokio::time::sleep(SETTLE).await;
+    let handler = Arc::new(Batches::default());
+    bus.subscribe(subscription, handler.clone())
+        .await
+        .expect("subscribe");
+    published(publishing).await;
+    eventually("every event was applied", || async {
+        handler.applied().len() >= events.len()
+    })
+    .await;
+    tokio::time::sleep(SETTLE).await;
+    let expected = sorted(events.iter().map(|e| e.id).collect());
+    assert_eq!(sorted(handler.applied()), expected, "each exactly once");
+    let batches = handler.batches();
+    assert!(
+        batches.iter().all(|batch| batch.len() <= 8),
+        "never above the batch size: {batches:?}"
+    );
+    assert!(
+        batches.iter().any(|batch| batch.len() > 1),
+        "queued events come in batches: {batches:?}"
+    );
+    assert_eq!(
+        batches.iter().map(Vec::len).sum::<usize>() + handler.singles().len(),
+        events.len(),
+        "nothing failed, so nothing was handled twice"
+    );
+    assert!(
+        bus.dead_letters("digest")
+            .await
+            .expect("dead letters")
+            .is_empty()
+    );
+    bus.close().await;
+}
+
+async fn a_failing_batch_falls_back_to_one_event_at_a_time(bus: Arc<dyn EventBus>) {
+    let mut subscription = subscription("digest", &["post.*", "poison.*"]);
+    subscription.batch = 16;
+    subscription.retry = quick_retries(3);
+    bus.declare(&subscription).await.expect("declare");
+    let poison = new_event(POISON);
+    let mut events: Vec<Envelope> = (0..6).map(|_| new_event("post.created")).collect();
+    events.insert(3, poison.clone());
+    let publishing = publish_aside(&bus, &events);
+    tokio::time::sleep(SETTLE).await;
+    let handler = Arc::new(Batches::default());
+    bus.subscribe(subscription, handler.clone())
+        .await
+        .expect("subscribe");
+    published(publishing).await;
+    eventually("the poisoned event was dead-lettered", || async {
+        !bus.dead_letters("digest")
+            .await
+            .expect("dead letters")
+            .is_empty()
+    })
+    .await;
+    eventually("its batch-mates were applied", || async {
+        handler.applied().len() >= events.len() - 1
+    })
+    .await;
+    tokio::time::sleep(SETTLE).await;
+    let dead = bus.dead_letters("digest").await.expect("dead letters");
+    assert_eq!(
+        dead,
+        std::slice::from_ref(&poison),
+        "the poisoned event alone"
+    );
+    let expected = sorted(
+        events
+            .iter()
+            .filter(|e| e.id != poison.id)
+            .map(|e| e.id)
+            .collect(),
+    );
+    assert_eq!(sorted(handler.applied()), expected, "each exactly once");
+    let poison_calls = handler
+        .singles()
+        .iter()
+        .filter(|&&id| id == poison.id)
+        .count();
+    assert_eq!(poison_calls, 3, "its own three attempts, alone");
+    assert!(
+        handler
+            .batches()
+            .iter()
+            .all(|batch| !batch.contains(&poison.id)),
+        "no batch with it succeeded"
+    );
+    bus.close().await;
+}
+
 /// Each contract test, run on the in-process bus and on RabbitMQ. The names
 /// list the consumers a test uses, so their RabbitMQ queues are deleted after.
 macro_rules! conformance {
@@ -249,6 +423,8 @@ conformance! {
     an_event_failing_every_attempt_is_dead_lettered uses ["media"];
     an_event_failing_twice_then_succeeding_is_applied uses ["search"];
     a_panicking_handler_counts_as_a_failed_attempt uses ["chat"];
+    a_batch_consumer_gets_what_is_queued_in_batches_each_once uses ["digest"];
+    a_failing_batch_falls_back_to_one_event_at_a_time uses ["digest"];
 }
 
 /// What only the RabbitMQ adapter has: a topology operators rely on, and a

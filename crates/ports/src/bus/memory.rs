@@ -114,25 +114,54 @@ impl EventBus for MemoryBus {
         let dead_letters = self.dead_letters.clone();
         let closed = self.closed.clone();
         anyhow::ensure!(!closed.is_cancelled(), "the event bus is closed");
+        let batch = subscription.batch.max(1);
         self.workers.spawn(async move {
+            let dead_letters = |event: Envelope| {
+                dead_letters
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(consumer.clone())
+                    .or_default()
+                    .push(event)
+            };
             loop {
+                // What is waiting, up to `batch`: never waits for more to come.
                 let next = tokio::select! {
                     _ = closed.cancelled() => return,
-                    next = async { receiver.lock().await.recv().await } => next,
+                    next = async {
+                        let mut receiver = receiver.lock().await;
+                        let first = receiver.recv().await?;
+                        let mut taken = vec![first];
+                        while taken.len() < batch {
+                            match receiver.try_recv() {
+                                Ok(delivery) => taken.push(delivery),
+                                Err(_) => break,
+                            }
+                        }
+                        Some(taken)
+                    } => next,
                 };
-                let Some((event, ack)) = next else { return };
-                match deliver(&consumer, &event, handler.as_ref(), &retry, &closed).await {
-                    Outcome::Applied => {}
-                    Outcome::DeadLettered => dead_letters
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .entry(consumer.clone())
-                        .or_default()
-                        .push(event),
-                    // Not acked: the publisher keeps the event and sends it again after restart.
-                    Outcome::Abandoned => return,
+                let Some(deliveries) = next else { return };
+                if deliveries.len() > 1 {
+                    let events: Vec<Envelope> =
+                        deliveries.iter().map(|(event, _)| event.clone()).collect();
+                    if apply_batch(&consumer, &events, handler.as_ref()).await {
+                        for (_, ack) in deliveries {
+                            let _ = ack.send(());
+                        }
+                        continue;
+                    }
                 }
-                let _ = ack.send(());
+                // Alone, or what a failed batch falls back to: each with its retries.
+                for (event, ack) in deliveries {
+                    match deliver(&consumer, &event, handler.as_ref(), &retry, &closed).await {
+                        Outcome::Applied => {}
+                        Outcome::DeadLettered => dead_letters(event),
+                        // Not acked: the publisher keeps the event and sends it again after restart.
+                        Outcome::Abandoned => return,
+                    }
+                    let _ = ack.send(());
+                }
             }
         });
         Ok(())
@@ -165,6 +194,22 @@ enum Outcome {
     DeadLettered,
     /// The bus closed between attempts.
     Abandoned,
+}
+
+/// Hands `events` to the handler at once: whether it applied them all (a
+/// panic counts as a failure).
+async fn apply_batch(consumer: &str, events: &[Envelope], handler: &dyn EventHandler) -> bool {
+    let outcome = AssertUnwindSafe(handler.handle_batch(events))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the handler panicked")));
+    match outcome {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(consumer, events = events.len(), error = %format!("{error:#}"), "a batch of events failed; handling them one by one");
+            false
+        }
+    }
 }
 
 /// Runs the handler until it succeeds or the attempts run out.

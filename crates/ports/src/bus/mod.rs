@@ -10,6 +10,15 @@
 //!   instances it runs: each event reaches one instance of each service.
 //! - A handler that fails is retried with exponential backoff; after
 //!   `max_attempts` failures the event goes to that consumer's dead-letter queue.
+//! - Batches: a subscription whose `batch` is above 1 has the events already
+//!   waiting for it (never waiting for more to come: latency does not grow
+//!   under light load), up to `batch`, handed to
+//!   [`EventHandler::handle_batch`] at once (a lone one goes to `handle`),
+//!   and each acked when it succeeds.
+//!   When it fails (or panics), that batch's events are handled one by one
+//!   with [`EventHandler::handle`], each with its own retries and dead-letter,
+//!   so retry and dead-letter semantics stay per event; the failed batch does
+//!   not count as an attempt.
 //!
 //! Adapters: [`memory::MemoryBus`] and [`rabbitmq::RabbitBus`] (one topic
 //! exchange, a durable queue per consumer, manual acks, a retry queue with
@@ -31,6 +40,19 @@ pub use rabbitmq::RabbitBus;
 #[async_trait]
 pub trait EventHandler: Send + Sync + 'static {
     async fn handle(&self, event: &Envelope) -> anyhow::Result<()>;
+
+    /// Applies several events, in order, at once (say, in one transaction);
+    /// called only for subscriptions whose `batch` is above 1. On an error
+    /// the bus hands each event of the batch to [`handle`](Self::handle)
+    /// alone, so a batch that failed halfway must leave what it applied
+    /// harmless to apply again (all or nothing, or an inbox). The default
+    /// applies them one by one with `handle`.
+    async fn handle_batch(&self, events: &[Envelope]) -> anyhow::Result<()> {
+        for event in events {
+            self.handle(event).await?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +91,9 @@ pub struct Subscription {
     /// AMQP topic patterns: `user.*`, `post.#`, `user.registered`.
     pub topics: Vec<String>,
     pub retry: RetryPolicy,
+    /// The most events handed to [`EventHandler::handle_batch`] at once; 1
+    /// (or 0) delivers each event alone to [`EventHandler::handle`].
+    pub batch: usize,
 }
 
 #[async_trait]

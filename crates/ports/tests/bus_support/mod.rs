@@ -34,6 +34,7 @@ pub fn subscription(consumer: &str, topics: &[&str]) -> Subscription {
         consumer: consumer.to_string(),
         topics: topics.iter().map(|t| t.to_string()).collect(),
         retry: quick_retries(5),
+        batch: 1,
     }
 }
 

@@ -45,6 +45,7 @@ pub fn subscriptions() -> Vec<Subscription> {
         consumer: NAME.to_string(),
         topics: topics.map(String::from).to_vec(),
         retry: RetryPolicy::default(),
+        batch: 1,
     }]
 }
 

@@ -1,7 +1,8 @@
 //! What the notifications service consumes: the graph, posts, comments,
 //! reactions, messages, and the deletions and blocks that take
 //! notifications back. Each event is applied once (the inbox), in one
-//! transaction with its effect.
+//! transaction with its effect; what is queued comes in batches of up to
+//! [`BATCH`], each batch in one transaction.
 
 use async_trait::async_trait;
 use chorus_core::Envelope;
@@ -11,12 +12,17 @@ use crate::NAME;
 use crate::app::Notifications;
 use crate::events::TOPICS;
 
+/// Events applied in one transaction at most: the commit (a sync to disk,
+/// a round trip) is most of what applying one costs.
+pub const BATCH: usize = 64;
+
 /// Consumer `notifications`.
 pub fn subscriptions() -> Vec<Subscription> {
     vec![Subscription {
         consumer: NAME.to_string(),
         topics: TOPICS.map(String::from).to_vec(),
         retry: RetryPolicy::default(),
+        batch: BATCH,
     }]
 }
 
@@ -34,5 +40,9 @@ impl Consumer {
 impl EventHandler for Consumer {
     async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
         self.notifications.apply(event).await
+    }
+
+    async fn handle_batch(&self, events: &[Envelope]) -> anyhow::Result<()> {
+        self.notifications.apply_batch(events).await
     }
 }

@@ -19,6 +19,7 @@ pub fn subscriptions() -> Vec<Subscription> {
             .map(String::from)
             .to_vec(),
         retry: RetryPolicy::default(),
+        batch: 1,
     }]
 }
 

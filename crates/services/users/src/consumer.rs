@@ -23,6 +23,7 @@ pub fn subscriptions() -> Vec<Subscription> {
             .map(String::from)
             .to_vec(),
         retry: Default::default(),
+        batch: 1,
     }]
 }
 

@@ -343,7 +343,7 @@ fn notes(measured: &Measurements, in_flight: usize, paced: bool) -> Vec<String> 
             "Closed loop: at most {in_flight} events published but not yet applied, so latency includes waiting behind up to {in_flight} events (Little's law: about {in_flight} ÷ the rate); --rate measures it at a set offered load."
         ));
     }
-    notes.push("Each consumer applies one event at a time (both buses deliver to a subscriber in turn), so events/s is about consumers ÷ the handler's time per event (table above); --instances adds some.".into());
+    notes.push("Each consumer applies what is queued for it in batches (up to the subscription's `batch`, one transaction each for the notifications service), one batch at a time (both buses deliver to a subscriber in turn), so events/s is about consumers × events per batch ÷ the handler's time per batch; --instances adds some.".into());
     notes.push("One process, one Tokio runtime (one worker per core) for the publishers, the services and the push subscriber.".into());
     if measured.stalled {
         notes.push("The run stalled: no event was applied for a minute; the figures cover what was applied.".into());

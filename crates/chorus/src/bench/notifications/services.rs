@@ -271,6 +271,20 @@ impl EventHandler for Stamped {
         }
         applied
     }
+
+    async fn handle_batch(&self, events: &[Envelope]) -> anyhow::Result<()> {
+        let applied = self
+            .times
+            .handler
+            .time(self.inner.handle_batch(events))
+            .await;
+        // A failed batch is one failed attempt: the bus then hands each event to `handle`.
+        match &applied {
+            Ok(()) => events.iter().for_each(|event| self.clock.applied(event.id)),
+            Err(_) => self.clock.failed(),
+        }
+        applied
+    }
 }
 
 /// Time spent in one kind of call, summed over every call.

@@ -22,7 +22,8 @@ use super::link::{Live, REPLY_SUCCESS, Shared};
 use super::topology::{self, QueueNames};
 use crate::bus::{EventHandler, Subscription};
 
-/// Unacknowledged deliveries the broker may push ahead of the handler.
+/// Unacknowledged deliveries the broker may push ahead of the handler (at
+/// least the subscription's batch, so a batch can fill).
 const PREFETCH: u16 = 32;
 const FIRST_RESTART_WAIT: Duration = Duration::from_millis(200);
 const MAX_RESTART_WAIT: Duration = Duration::from_secs(5);
@@ -96,8 +97,10 @@ async fn consume_on(
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
     topology::declare_consumer(channel, &shared.namespace, subscription).await?;
+    let batch = subscription.batch.max(1);
+    let prefetch = u16::try_from(batch).unwrap_or(u16::MAX).max(PREFETCH);
     channel
-        .basic_qos(PREFETCH, BasicQosOptions::default())
+        .basic_qos(prefetch, BasicQosOptions::default())
         .await?;
     let names = QueueNames::new(&shared.namespace, &subscription.consumer);
     let mut deliveries = channel
@@ -115,12 +118,89 @@ async fn consume_on(
             _ = shared.closed.cancelled() => return Ok(()),
             next = deliveries.next() => next,
         };
-        match next {
-            Some(Ok(delivery)) => handle(channel, &names, subscription, handler, delivery).await?,
+        let first = match next {
+            Some(Ok(delivery)) => delivery,
             Some(Err(error)) => return Err(error).context("receiving events"),
             None => anyhow::bail!("the broker cancelled the consumer of {}", names.main),
+        };
+        // What has already arrived, up to the batch: never waits for more.
+        let mut taken = vec![first];
+        let mut stopped = None;
+        while taken.len() < batch {
+            match deliveries.next().now_or_never() {
+                Some(Some(Ok(delivery))) => taken.push(delivery),
+                Some(Some(Err(error))) => {
+                    stopped = Some(anyhow::Error::from(error).context("receiving events"));
+                    break;
+                }
+                Some(None) => {
+                    stopped = Some(anyhow::anyhow!(
+                        "the broker cancelled the consumer of {}",
+                        names.main
+                    ));
+                    break;
+                }
+                None => break,
+            }
+        }
+        if taken.len() == 1 {
+            for delivery in taken {
+                handle(channel, &names, subscription, handler, delivery).await?;
+            }
+        } else {
+            handle_batch(channel, &names, subscription, handler, taken).await?;
+        }
+        if let Some(error) = stopped {
+            return Err(error);
         }
     }
+}
+
+/// Applies deliveries at once with [`EventHandler::handle_batch`] and acks
+/// them all; if that fails, handles each alone (its retries, its dead letter).
+async fn handle_batch(
+    channel: &Channel,
+    names: &QueueNames,
+    subscription: &Subscription,
+    handler: &dyn EventHandler,
+    taken: Vec<Delivery>,
+) -> anyhow::Result<()> {
+    let mut batch = Vec::with_capacity(taken.len());
+    let mut events = Vec::with_capacity(taken.len());
+    for delivery in taken {
+        match Envelope::from_bytes(&delivery.data) {
+            Ok(event) => {
+                events.push(event);
+                batch.push(delivery);
+            }
+            // Not an event: straight to the dead-letter queue, acked alone.
+            Err(_) => handle(channel, names, subscription, handler, delivery).await?,
+        }
+    }
+    let Some(last) = batch.last() else {
+        return Ok(());
+    };
+    if batch.len() > 1 {
+        match apply_all(handler, &events).await {
+            Ok(()) => {
+                // Every earlier delivery on this channel is acked already:
+                // one multiple ack covers the batch.
+                let multiple = BasicAckOptions { multiple: true };
+                last.ack(multiple)
+                    .await
+                    .context("acknowledging a batch of events")?;
+                return Ok(());
+            }
+            Err(error) => {
+                let consumer = subscription.consumer.as_str();
+                tracing::warn!(consumer, events = events.len(), %error, "a batch of events failed; handling them one by one");
+            }
+        }
+    }
+    for delivery in batch {
+        handle(channel, names, subscription, handler, delivery).await?;
+    }
+    Ok(())
 }
 
 /// Applies one delivery, then acks it once it is applied or safely copied on.
@@ -173,7 +253,22 @@ async fn handle(
 
 /// Runs the handler; a panic counts as a failure rather than killing the consumer.
 async fn apply(handler: &dyn EventHandler, event: &Envelope) -> Result<(), String> {
-    match AssertUnwindSafe(handler.handle(event)).catch_unwind().await {
+    outcome(AssertUnwindSafe(handler.handle(event)).catch_unwind().await)
+}
+
+/// Runs the handler on a batch, as [`apply`] does on one event.
+async fn apply_all(handler: &dyn EventHandler, events: &[Envelope]) -> Result<(), String> {
+    outcome(
+        AssertUnwindSafe(handler.handle_batch(events))
+            .catch_unwind()
+            .await,
+    )
+}
+
+fn outcome(
+    caught: Result<anyhow::Result<()>, Box<dyn std::any::Any + Send>>,
+) -> Result<(), String> {
+    match caught {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(format!("{error:#}")),
         Err(panic) => {

@@ -22,7 +22,9 @@
 //!
 //! [`publish`](EventBus::publish) waits for the broker's publisher confirm and
 //! fails at once while the broker is unreachable: the outbox relay retries.
-//! Consumers use manual acks and a prefetch of 32. When a handler fails, a
+//! Consumers use manual acks and a prefetch of 32 (or the subscription's
+//! `batch` if larger); a batch of deliveries is acked at once (`multiple`)
+//! after `handle_batch` succeeds. When a handler fails, a
 //! copy with the attempt counted up goes to the retry queue with an
 //! `expiration` of [`RetryPolicy::backoff`](crate::RetryPolicy::backoff); after
 //! `max_attempts` failures (or if the body is not an envelope) it goes to the

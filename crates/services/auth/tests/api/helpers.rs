@@ -265,6 +265,7 @@ impl TestApp {
             consumer: format!("test_{}", rand_suffix()),
             topics: topics.iter().map(|t| t.to_string()).collect(),
             retry: Default::default(),
+            batch: 1,
         };
         self.ctx
             .infra

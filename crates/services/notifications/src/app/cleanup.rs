@@ -2,58 +2,51 @@
 //! deleted comment or repost added to a group is withdrawn from it; a
 //! notification left with no actor is deleted.
 
-use chorus_core::{Envelope, Id};
-use chorus_ports::inbox;
+use chorus_core::Id;
 use sqlx::AnyConnection;
 
 use super::Notifications;
-use crate::NAME;
 use crate::domain::{MAX_SHOWN_ACTORS, Subject};
 use crate::store::{actors, notifications};
 
 impl Notifications {
     /// `post.deleted`: every notification about the post or its comments,
     /// and its part in others (a repost in a repost group).
-    pub(super) async fn forget_post(&self, event: &Envelope, post: Id) -> anyhow::Result<()> {
-        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
-            return Ok(());
-        };
-        let deleted = notifications::delete_about_post(&mut *tx, post).await?;
-        withdraw_source(&mut tx, post).await?;
-        tx.commit().await?;
+    pub(super) async fn forget_post(
+        &self,
+        conn: &mut AnyConnection,
+        post: Id,
+    ) -> anyhow::Result<()> {
+        let deleted = notifications::delete_about_post(&mut *conn, post).await?;
+        withdraw_source(conn, post).await?;
         tracing::debug!(post_id = %post, deleted, "notifications about a deleted post");
         Ok(())
     }
 
     /// `comment.deleted`: what the comment caused (a reply, mentions, its
     /// place in a comment group).
-    pub(super) async fn forget_comment(&self, event: &Envelope, comment: Id) -> anyhow::Result<()> {
-        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
-            return Ok(());
-        };
-        withdraw_source(&mut tx, comment).await?;
-        tx.commit().await?;
-        Ok(())
+    pub(super) async fn forget_comment(
+        &self,
+        conn: &mut AnyConnection,
+        comment: Id,
+    ) -> anyhow::Result<()> {
+        withdraw_source(conn, comment).await
     }
 
     /// `user.blocked`: each stops seeing what the other did.
     pub(super) async fn forget_between(
         &self,
-        event: &Envelope,
+        conn: &mut AnyConnection,
         blocker: Id,
         blocked: Id,
     ) -> anyhow::Result<()> {
-        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
-            return Ok(());
-        };
         for (actor, recipient) in [(blocked, blocker), (blocker, blocked)] {
-            let touched = actors::between(&mut *tx, actor, recipient).await?;
-            actors::remove_between(&mut *tx, actor, recipient).await?;
+            let touched = actors::between(&mut *conn, actor, recipient).await?;
+            actors::remove_between(&mut *conn, actor, recipient).await?;
             for notification in touched {
-                refresh(&mut tx, notification).await?;
+                refresh(&mut *conn, notification).await?;
             }
         }
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,44 +1,30 @@
 //! Storing drafts: a new notification, or a repeat merged into the unread
 //! one of its group; each event once (the inbox), in one transaction.
 
-use chorus_core::{Envelope, Id};
-use chorus_ports::inbox;
+use chorus_core::Id;
 use sqlx::AnyConnection;
 
 use super::{MAX_KEPT_PER_RECIPIENT, Notifications, now_micros};
-use crate::NAME;
 use crate::domain::{Draft, push_actor};
 use crate::store::actors::{self, Act};
 use crate::store::notifications::{self, NewNotification, NotificationRow};
 use crate::store::preferences;
 
 impl Notifications {
-    pub(super) async fn deliver(
+    /// Stores `drafts` (sorted by recipient) in the transaction `conn` is
+    /// in, adding each notification as it then stands to `stored`.
+    pub(super) async fn store_all(
         &self,
-        event: &Envelope,
-        actor: Id,
-        drafts: Vec<Draft>,
+        conn: &mut AnyConnection,
+        drafts: &[Draft],
+        stored: &mut Vec<NotificationRow>,
     ) -> anyhow::Result<()> {
-        let mut drafts = self.audience(actor, drafts).await?;
-        // One order of row locks for every event: two events merging into
-        // the same groups never wait on each other in a cycle.
-        drafts.sort_by_key(|draft| draft.recipient);
-        if drafts.is_empty() {
-            return Ok(());
-        }
-        let Some(mut tx) = inbox::begin_once(self.db(), NAME, event).await? else {
-            return Ok(());
-        };
         let at = now_micros();
-        let mut stored = Vec::with_capacity(drafts.len());
-        for draft in &drafts {
-            if let Some(row) = self.store(&mut tx, draft, at).await? {
+        for draft in drafts {
+            if let Some(row) = self.store(&mut *conn, draft, at).await? {
                 stored.push(row);
             }
         }
-        tx.commit().await?;
-        tracing::debug!(event_id = %event.id, kind = %event.kind, stored = stored.len(), "notified");
-        self.push(stored).await;
         Ok(())
     }
 

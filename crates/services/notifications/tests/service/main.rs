@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod batches;
 mod concurrency;
 mod graph;
 mod messages;

@@ -233,6 +233,7 @@ impl TestApp {
             consumer: chorus_testkit::unique_namespace("collector"),
             topics: topics.iter().map(|t| t.to_string()).collect(),
             retry: Default::default(),
+            batch: 1,
         };
         self.ctx
             .infra

@@ -87,6 +87,7 @@ impl TestApp {
             consumer: "test_collector".into(),
             topics: PUBLISHED.iter().map(|t| t.to_string()).collect(),
             retry: Default::default(),
+            batch: 1,
         };
         ctx.infra
             .bus

@@ -5,8 +5,10 @@
 //! its position format without breaking anyone, and a cursor edited by hand
 //! is refused (400) rather than read as some other position.
 
+use axum::extract::{FromRequestParts, Query};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::request::Parts;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -133,6 +135,21 @@ impl<T> Page<T> {
             items: rows,
             next_cursor,
         }
+    }
+}
+
+/// Extractor of `?limit=&cursor=`, checked: 400 for a bad limit or a cursor
+/// this service did not give out.
+pub struct ListPage(pub PageQuery);
+
+impl<S: Send + Sync> FromRequestParts<S> for ListPage {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(request) = Query::<PageRequest>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::validation(rejection.body_text()))?;
+        request.parse().map(ListPage)
     }
 }
 

@@ -5,13 +5,12 @@ pub mod calls;
 pub mod conversations;
 pub mod messages;
 
-use axum::extract::{FromRef, FromRequestParts, Path, Query};
-use axum::response::Response;
+use axum::extract::{FromRef, FromRequestParts, Path};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
-use chorus_core::{ApiError, Id, IdentityKey, PageQuery, PageRequest};
-use http::HeaderValue;
-use http::header::CACHE_CONTROL;
+pub use chorus_core::ListPage;
+use chorus_core::private::private_answers;
+use chorus_core::{ApiError, Id, IdentityKey};
 use http::request::Parts;
 
 use crate::app::Chat;
@@ -52,14 +51,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Answers depend on who asks: no shared cache may keep them.
-async fn private_answers(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
-}
-
 /// The `{id}` of a conversation in a path. Whatever is not an id names nothing: 404.
 pub struct ConversationId(pub Id);
 
@@ -72,19 +63,5 @@ impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
             .await
             .map_err(|_| not_found())?;
         raw.parse().map(ConversationId).map_err(|_| not_found())
-    }
-}
-
-/// `?limit=&cursor=`, checked: 400 for a bad limit or a cursor this service did not give out.
-pub struct ListPage(pub PageQuery);
-
-impl<S: Send + Sync> FromRequestParts<S> for ListPage {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(request) = Query::<PageRequest>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| ApiError::validation(rejection.body_text()))?;
-        request.parse().map(ListPage)
     }
 }

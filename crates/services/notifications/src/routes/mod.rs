@@ -7,12 +7,10 @@ pub mod inbox;
 pub mod preferences;
 
 use axum::extract::{FromRef, FromRequestParts, Path};
-use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
+use chorus_core::private::private_answers;
 use chorus_core::{ApiError, Id, IdentityKey};
-use http::HeaderValue;
-use http::header::CACHE_CONTROL;
 use http::request::Parts;
 
 use crate::app::Notifications;
@@ -49,14 +47,6 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::map_response(private_answers))
         .with_state(state)
-}
-
-/// Answers are the caller's own: no shared cache may keep them.
-async fn private_answers(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
 }
 
 /// The `{id}` of a notification in a path; whatever is not an id names nothing: 404.

@@ -7,13 +7,12 @@ pub mod follows;
 pub mod friends;
 pub mod profiles;
 
-use axum::extract::{FromRequestParts, Path, Query};
-use axum::response::Response;
+use axum::extract::{FromRequestParts, Path};
 use axum::routing::{delete, get, post};
 use axum::{Router, middleware};
-use chorus_core::{ApiError, Id, PageQuery, PageRequest};
-use http::HeaderValue;
-use http::header::CACHE_CONTROL;
+pub use chorus_core::ListPage;
+use chorus_core::private::private_answers;
+use chorus_core::{ApiError, Id};
 use http::request::Parts;
 
 use crate::state::AppState;
@@ -60,14 +59,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Answers depend on who asks: no shared cache may keep them.
-async fn private_answers(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
-}
-
 /// The one path segment of a route, raw; 404 if it cannot be read.
 pub struct Segment(pub String);
 
@@ -109,19 +100,5 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         path_id(parts, state, "request").await.map(RequestId)
-    }
-}
-
-/// `?limit=&cursor=`, checked: 400 for a bad limit or a cursor this service did not give out.
-pub struct ListPage(pub PageQuery);
-
-impl<S: Send + Sync> FromRequestParts<S> for ListPage {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(request) = Query::<PageRequest>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| ApiError::validation(rejection.body_text()))?;
-        request.parse().map(ListPage)
     }
 }

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::wire::{Connection, Incoming};
+use crate::bench::Measured;
 use crate::bench::http::{BenchUser, send_json, signup};
 use crate::bench::report::OpReport;
 
@@ -81,34 +82,27 @@ pub async fn run(
         delivery_latency.add(&outcome.delivered)?;
         send_errors += outcome.errors;
     }
-    let elapsed = send_elapsed.as_secs_f64();
     let sent = sends.len();
     let delivered = delivery_latency.len();
     let expected = sent * members as u64;
-    let q = |h: &Histogram<u64>, quantile: f64| h.value_at_quantile(quantile) as f64 / 1000.0;
+    let sends = Measured {
+        requests: sent,
+        errors: send_errors,
+        elapsed: send_elapsed,
+        latency: sends,
+    };
+    let deliveries = Measured {
+        requests: delivered,
+        errors: 0,
+        elapsed: send_elapsed,
+        latency: delivery_latency,
+    };
     Ok(RoomResult {
-        sends: OpReport {
-            operation: "send_message (ack)".into(),
-            requests: sent,
-            errors: send_errors,
-            seconds: elapsed,
-            per_second: sent as f64 / elapsed,
-            p50_ms: q(&sends, 0.5),
-            p90_ms: q(&sends, 0.9),
-            p99_ms: q(&sends, 0.99),
-            p999_ms: q(&sends, 0.999),
-        },
-        deliveries: OpReport {
-            operation: format!("new_message deliveries (send to receipt, {members} members)"),
-            requests: delivered,
-            errors: 0,
-            seconds: elapsed,
-            per_second: delivered as f64 / elapsed,
-            p50_ms: q(&delivery_latency, 0.5),
-            p90_ms: q(&delivery_latency, 0.9),
-            p99_ms: q(&delivery_latency, 0.99),
-            p999_ms: q(&delivery_latency, 0.999),
-        },
+        sends: OpReport::from_measured("send_message (ack)", &sends),
+        deliveries: OpReport::from_measured(
+            &format!("new_message deliveries (send to receipt, {members} members)"),
+            &deliveries,
+        ),
         lost: expected.saturating_sub(delivered),
     })
 }

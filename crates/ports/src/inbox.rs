@@ -2,10 +2,16 @@
 //! service, of the event ids it has applied, written in the same transaction as
 //! the effects. A redelivered event finds its id there and changes nothing.
 
-use chorus_core::Envelope;
-use sqlx::{Any, AnyConnection, Transaction};
+use std::collections::HashSet;
 
-use crate::store::Db;
+use chorus_core::{Envelope, Id};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
+
+use crate::store::{Db, Dialect};
+
+/// Events recorded per statement by [`record_all`]: 3 binds each, far
+/// below both dialects' limits.
+const RECORD_CHUNK: usize = 500;
 
 /// Begins a transaction in which `event` is recorded as applied by
 /// `consumer`. Returns `None` if it was applied before: skip it. Commit the
@@ -41,4 +47,41 @@ pub async fn record(
     .execute(&mut *conn)
     .await?;
     Ok(inserted.rows_affected() > 0)
+}
+
+/// Records the events `events` (their ids) as applied by `consumer` in the
+/// transaction `conn` is in, in as few statements as the batch allows: the
+/// ids of those not applied before (nor earlier in `events`), which are the
+/// ones to apply.
+pub async fn record_all(
+    conn: &mut AnyConnection,
+    consumer: &str,
+    events: &[Id],
+) -> anyhow::Result<HashSet<Id>> {
+    let at = chorus_core::time::to_micros(chorus_core::time::now());
+    let mut fresh = HashSet::with_capacity(events.len());
+    let dialect = Dialect::of(conn);
+    let mut ids: Vec<i64> = events.iter().map(|id| id.as_i64()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(RECORD_CHUNK) {
+        // RETURNING names exactly the rows inserted: a conflict returns nothing.
+        let sql = format!(
+            "INSERT INTO chorus_inbox (consumer, event_id, applied_at) VALUES {} \
+             ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id",
+            dialect.value_rows(1, chunk.len(), 3)
+        );
+        let mut query = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(consumer).bind(*id).bind(at);
+        }
+        fresh.extend(
+            query
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|(id,)| Id(id)),
+        );
+    }
+    Ok(fresh)
 }

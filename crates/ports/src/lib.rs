@@ -6,7 +6,7 @@
 //! | [`store::Db`] | SQLite | PostgreSQL |
 //! | [`cache::Cache`] | in-process (moka) | Redis |
 //! | [`timeline::Timelines`] | in-process | Redis |
-//! | [`pubsub::PubSub`] | in-process broadcast | Redis |
+//! | [`pubsub::PubSub`] | in-process | Redis |
 //! | [`bus::EventBus`] | in-process | RabbitMQ |
 //!
 //! plus the transactional [`outbox`] and its relay, and the consumer-side

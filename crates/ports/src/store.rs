@@ -16,12 +16,47 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Executor, Transaction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,
     Postgres,
+}
+
+impl Dialect {
+    /// The dialect `conn` speaks.
+    pub fn of(conn: &AnyConnection) -> Dialect {
+        match conn.backend_name() {
+            "PostgreSQL" => Dialect::Postgres,
+            _ => Dialect::Sqlite,
+        }
+    }
+
+    /// Placeholders for `count` values bound in order, from the `first`
+    /// bind on: an `IN` list made of placeholders only, so the SQL built from
+    /// it carries no value. `$first, …` on PostgreSQL; anonymous `?` on
+    /// SQLite, because sqlx looks each numbered one up by name in a list as
+    /// long as the statement's, which is quadratic for a batch's thousands.
+    /// Every placeholder of such a statement must then be one of these.
+    pub fn placeholders(self, first: usize, count: usize) -> String {
+        (first..first + count)
+            .map(|n| match self {
+                Dialect::Postgres => format!("${n}"),
+                Dialect::Sqlite => "?".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `(…), (…), …`: `rows` tuples of `columns` placeholders each, from the
+    /// `first` bind on, for multi-row `INSERT … VALUES` and `(VALUES …)`.
+    pub fn value_rows(self, first: usize, rows: usize, columns: usize) -> String {
+        (0..rows)
+            .map(|row| format!("({})", self.placeholders(first + row * columns, columns)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Where a service's data lives.
@@ -261,5 +296,14 @@ mod tests {
         );
         assert_eq!(redact("postgres://root@h/test"), "postgres://root@h/test");
         assert_eq!(redact("redis://127.0.0.1"), "redis://127.0.0.1");
+    }
+
+    #[test]
+    fn placeholder_lists_and_value_rows_number_on_or_are_anonymous() {
+        let pg = Dialect::Postgres;
+        assert_eq!(pg.placeholders(3, 2), "$3, $4");
+        assert_eq!(pg.value_rows(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(pg.value_rows(1, 0, 3), "");
+        assert_eq!(Dialect::Sqlite.value_rows(2, 2, 2), "(?, ?), (?, ?)");
     }
 }

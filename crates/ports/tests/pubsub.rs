@@ -1,5 +1,5 @@
-//! The pub/sub contract, written once and run on every adapter: in process
-//! (tokio broadcast), and Redis when one is reachable (always in CI).
+//! The pub/sub contract, written once and run on every adapter: in process,
+//! and Redis when one is reachable (always in CI).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +53,9 @@ async fn pubsub_conformance(pubsub: Arc<dyn PubSub>, neighbour: Arc<dyn PubSub>)
         ping_answers(&pubsub).await;
         publishing_with_no_subscriber_is_no_error(&pubsub).await;
         two_subscribers_of_a_channel_both_receive_every_message(&pubsub).await;
+        a_batch_arrives_whole_and_in_order(&pubsub).await;
+        a_burst_of_ten_thousand_arrives_whole(&pubsub).await;
+        dropping_a_subscriber_mid_burst_leaves_the_other_whole(&pubsub).await;
         a_subscriber_gets_only_its_own_channel(&pubsub).await;
         messages_published_before_subscribing_are_not_delivered(&pubsub).await;
         dropping_one_subscriber_leaves_the_other_working(&pubsub).await;
@@ -83,6 +86,72 @@ async fn two_subscribers_of_a_channel_both_receive_every_message(pubsub: &Arc<dy
         assert_eq!(next(stream, who).await, "two", "messages keep their order");
         assert_eq!(next(stream, who).await, "three");
     }
+}
+
+async fn a_batch_arrives_whole_and_in_order(pubsub: &Arc<dyn PubSub>) {
+    let mut stream = subscribe(pubsub, "batches").await;
+    pubsub
+        .publish_all("batches", Vec::new())
+        .await
+        .expect("an empty batch is no error");
+    let batch: Vec<Bytes> = (0..100).map(|n| Bytes::from(format!("m{n}"))).collect();
+    pubsub
+        .publish_all("batches", batch.clone())
+        .await
+        .expect("publish a batch");
+    for expected in batch {
+        assert_eq!(next(&mut stream, "batch").await, expected, "in order");
+    }
+    nothing_arrives(&mut stream, "after the batch").await;
+}
+
+/// Larger than any buffer the adapters used to fan out through.
+const BURST: usize = 10_000;
+
+fn burst(tag: &str) -> Vec<Bytes> {
+    (0..BURST)
+        .map(|n| Bytes::from(format!("{tag}{n}")))
+        .collect()
+}
+
+async fn a_burst_of_ten_thousand_arrives_whole(pubsub: &Arc<dyn PubSub>) {
+    let mut stream = subscribe(pubsub, "bursts").await;
+    let burst = burst("b");
+    pubsub
+        .publish_all("bursts", burst.clone())
+        .await
+        .expect("publish a burst");
+    for (n, expected) in burst.into_iter().enumerate() {
+        let what = format!("message {n} of the burst");
+        assert_eq!(next(&mut stream, &what).await, expected, "{what}: in order");
+    }
+    nothing_arrives(&mut stream, "after the burst").await;
+}
+
+async fn dropping_a_subscriber_mid_burst_leaves_the_other_whole(pubsub: &Arc<dyn PubSub>) {
+    let mut leaving = subscribe(pubsub, "stampede").await;
+    let mut staying = subscribe(pubsub, "stampede").await;
+    let burst = burst("s");
+    let publishing = tokio::spawn({
+        let (pubsub, burst) = (pubsub.clone(), burst.clone());
+        async move { pubsub.publish_all("stampede", burst).await }
+    });
+    assert_eq!(next(&mut leaving, "leaving").await, burst[0]);
+    drop(leaving);
+    publishing
+        .await
+        .expect("the publishing task")
+        .expect("publish a burst");
+    for (n, expected) in burst.into_iter().enumerate() {
+        let what = format!("message {n} of the burst, staying");
+        assert_eq!(
+            next(&mut staying, &what).await,
+            expected,
+            "{what}: in order"
+        );
+    }
+    publish(pubsub, "stampede", b"and after").await;
+    assert_eq!(next(&mut staying, "after the burst").await, "and after");
 }
 
 async fn a_subscriber_gets_only_its_own_channel(pubsub: &Arc<dyn PubSub>) {
@@ -190,6 +259,58 @@ async fn dropping_the_redis_pubsub_ends_its_streams() {
         .await
         .expect("the stream ends instead of hanging");
     assert_eq!(end, None);
+}
+
+/// How many Redis connections follow `channel` (PUBSUB NUMSUB).
+async fn redis_followers(redis: &fred::prelude::Client, channel: &str) -> i64 {
+    use fred::prelude::*;
+    let reply: Vec<Value> = redis.pubsub_numsub(channel).await.expect("PUBSUB NUMSUB");
+    reply
+        .get(1)
+        .and_then(Value::as_i64)
+        .expect("a channel and its count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_channel_is_subscribed_once_and_released_with_its_last_stream() {
+    use fred::prelude::*;
+    let Some(url) = chorus_testkit::redis_url() else {
+        return;
+    };
+    let namespace = unique_namespace("pubsub");
+    let pubsub: Arc<dyn PubSub> = Arc::new(
+        RedisPubSub::connect(&url, &namespace)
+            .await
+            .expect("connect"),
+    );
+    let redis = Builder::from_config(Config::from_url(&url).expect("a Redis URL"))
+        .build()
+        .expect("a client");
+    redis.init().await.expect("connect");
+    let channel = format!("{namespace}:watched");
+
+    let first = subscribe(&pubsub, "watched").await;
+    let mut second = subscribe(&pubsub, "watched").await;
+    assert_eq!(redis_followers(&redis, &channel).await, 1, "one SUBSCRIBE");
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        redis_followers(&redis, &channel).await,
+        1,
+        "still followed by the second stream"
+    );
+    publish(&pubsub, "watched", b"still here").await;
+    assert_eq!(next(&mut second, "second").await, "still here");
+
+    drop(second);
+    tokio::time::timeout(DELIVERY, async {
+        while redis_followers(&redis, &channel).await != 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the last stream to go unsubscribes the channel");
+    redis.quit().await.expect("quit");
 }
 
 /// The socket address and the `redis://` URL through `proxy` for `url`.

@@ -31,6 +31,7 @@ async fn store_conformance(db: Db) {
     numbered_placeholders_may_repeat_and_come_in_any_order(&db).await;
     fifty_concurrent_write_transactions_all_succeed(&db).await;
     the_inbox_applies_an_event_once(&db).await;
+    the_inbox_records_a_batch_once_per_event(&db).await;
     a_rolled_back_inbox_entry_leaves_the_event_appliable(&db).await;
 }
 
@@ -243,6 +244,40 @@ async fn the_inbox_applies_an_event_once(db: &Db) {
         .expect("other consumer")
         .expect("each consumer applies the event once");
     tx.commit().await.expect("commit");
+}
+
+async fn the_inbox_records_a_batch_once_per_event(db: &Db) {
+    let before = event(7_101);
+    let tx = inbox::begin_once(db, "batches", &before)
+        .await
+        .expect("first delivery")
+        .expect("a new event is to be applied");
+    tx.commit().await.expect("commit");
+
+    let batch = [before.id, Id(7_102), Id(7_103), Id(7_102)];
+    let mut tx = db.begin().await.expect("begin");
+    let fresh = inbox::record_all(&mut tx, "batches", &batch)
+        .await
+        .expect("record the batch");
+    tx.commit().await.expect("commit");
+    let mut fresh: Vec<i64> = fresh.into_iter().map(|id| id.as_i64()).collect();
+    fresh.sort_unstable();
+    assert_eq!(
+        fresh,
+        [7_102, 7_103],
+        "the one applied before is left out, a repeat counted once"
+    );
+
+    let mut tx = db.begin().await.expect("begin");
+    let again = inbox::record_all(&mut tx, "batches", &batch)
+        .await
+        .expect("record again");
+    assert!(again.is_empty(), "a redelivered batch applies nothing");
+    let other = inbox::record_all(&mut tx, "another consumer", &batch[1..2])
+        .await
+        .expect("other consumer");
+    assert_eq!(other.len(), 1, "each consumer applies the event once");
+    tx.rollback().await.expect("rollback");
 }
 
 async fn a_rolled_back_inbox_entry_leaves_the_event_appliable(db: &Db) {

@@ -3,13 +3,13 @@
 //! Publishing goes through an ordinary client. Receiving goes through one
 //! dedicated subscriber connection per adapter, which fred resubscribes after
 //! every reconnect. Each Redis channel is subscribed once however many local
-//! streams follow it: one task reads the connection's messages and fans each
-//! out to that channel's local broadcast, and the last stream of a channel to
-//! be dropped unsubscribes it.
+//! streams follow it: one task reads the connection's messages and offers each
+//! to the queue of every local stream of that channel, and the last stream of
+//! a channel to be dropped unsubscribes it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -23,13 +23,23 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use super::PubSub;
+use super::fanout::{Fanout, Subscription};
 use crate::cache::redis::{builder, init};
 
-/// Messages a slow local subscriber may fall behind by before it starts missing some.
-const CHANNEL_CAPACITY: usize = 1024;
-
-/// Messages fred buffers between the connection and our fan-out task.
-const CONNECTION_CAPACITY: usize = 4096;
+/// Messages fred buffers between the subscriber connection and our dispatcher
+/// task; if the dispatcher falls further behind, messages are lost for every
+/// local stream. The dispatcher never waits on a stream, but it can be kept
+/// off the CPU for a while (by fred's own reader tasks decoding a burst), so
+/// this must hold a whole burst: 16,384 covers a batch of 10,000 (a committed
+/// batch of pushes is ~1,000) even if the dispatcher does not run meanwhile.
+///
+/// Not larger, because it costs memory up front: fred (10.1) gives each client
+/// eight tokio broadcast channels of this capacity (messages, errors,
+/// reconnections, ...), and a tokio broadcast channel allocates all its slots
+/// when created: 608 bytes per unit of capacity in all (measured), so about
+/// 9.5 MiB for the one subscriber connection of an adapter (65,536 would be
+/// 38 MiB). The publisher keeps fred's default (32).
+const CONNECTION_CAPACITY: usize = 16_384;
 
 pub struct RedisPubSub {
     namespace: String,
@@ -44,8 +54,8 @@ pub struct RedisPubSub {
 /// What the streams share with the adapter.
 struct Shared {
     subscriber: SubscriberClient,
-    /// The local fan-out of each (namespaced) channel.
-    locals: Mutex<HashMap<String, broadcast::Sender<Bytes>>>,
+    /// The local streams of each (namespaced) channel.
+    locals: Fanout,
     /// Channels subscribed on Redis. Its lock orders SUBSCRIBE and UNSUBSCRIBE,
     /// so a stream being dropped cannot unsubscribe a channel that a new stream
     /// has just joined.
@@ -77,7 +87,7 @@ impl RedisPubSub {
         let messages = subscriber.message_rx();
         let shared = Arc::new(Shared {
             subscriber: subscriber.clone(),
-            locals: Mutex::new(HashMap::new()),
+            locals: Fanout::default(),
             remote: tokio::sync::Mutex::new(HashSet::new()),
             runtime: tokio::runtime::Handle::current(),
             closed: AtomicBool::new(false),
@@ -103,13 +113,9 @@ async fn dispatch(mut messages: broadcast::Receiver<Message>, shared: Arc<Shared
     loop {
         match messages.recv().await {
             Ok(message) => {
-                let sender = shared.locals().get(&*message.channel).cloned();
-                let Some(sender) = sender else { continue };
                 match message.value.convert::<Bytes>() {
                     // No local stream left is fine: its unsubscribe is on the way.
-                    Ok(payload) => {
-                        let _ = sender.send(payload);
-                    }
+                    Ok(payload) => shared.locals.send(&message.channel, [payload]),
                     Err(error) => {
                         tracing::warn!(channel = %message.channel, %error, "unreadable pub/sub message");
                     }
@@ -124,28 +130,12 @@ async fn dispatch(mut messages: broadcast::Receiver<Message>, shared: Arc<Shared
 }
 
 impl Shared {
-    fn locals(&self) -> std::sync::MutexGuard<'_, HashMap<String, broadcast::Sender<Bytes>>> {
-        self.locals.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Forgets `channel` locally if no stream follows it any more; answers
-    /// whether it did.
-    fn forget_if_unused(&self, channel: &str) -> bool {
-        let mut locals = self.locals();
-        match locals.get(channel) {
-            Some(sender) if sender.receiver_count() > 0 => false,
-            _ => {
-                locals.remove(channel);
-                true
-            }
-        }
-    }
-
     /// Unsubscribes `channel` on Redis if its last local stream has gone.
     async fn release(&self, channel: String) {
         let mut remote = self.remote.lock().await;
+        // Checked again under the lock: a stream may have joined meanwhile.
         if !self.closed.load(Ordering::Acquire)
-            && self.forget_if_unused(&channel)
+            && self.locals.forget_if_unused(&channel)
             && remote.remove(&channel)
             && let Err(error) = self.subscriber.unsubscribe(channel.clone()).await
         {
@@ -155,27 +145,25 @@ impl Shared {
     }
 }
 
-/// Releases the channel when a stream is dropped.
+/// Takes a stream out of its channel when it is dropped, and releases the
+/// channel on Redis if that was its last local stream.
 struct Unsubscribe {
     shared: Arc<Shared>,
     channel: String,
+    id: u64,
 }
 
 impl Drop for Unsubscribe {
     fn drop(&mut self) {
+        if !self.shared.locals.leave(&self.channel, self.id) {
+            return;
+        }
         let shared = self.shared.clone();
         let channel = std::mem::take(&mut self.channel);
         self.shared
             .runtime
             .spawn(async move { shared.release(channel).await });
     }
-}
-
-/// One local stream's state. Field order matters: the receiver is dropped
-/// before the guard runs, so the guard sees this stream gone.
-struct Subscription {
-    receiver: broadcast::Receiver<Bytes>,
-    _unsubscribe: Unsubscribe,
 }
 
 #[async_trait]
@@ -189,17 +177,36 @@ impl PubSub for RedisPubSub {
         Ok(())
     }
 
+    async fn publish_all(&self, channel: &str, messages: Vec<Bytes>) -> anyhow::Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        // One pipeline: one round trip for the batch, in order.
+        let channel = self.channel(channel);
+        let pipeline = self.publisher.pipeline();
+        for message in messages {
+            let () = pipeline
+                .publish(channel.clone(), message)
+                .await
+                .context("queueing a Redis publish")?;
+        }
+        let _receivers: Vec<i64> = pipeline.all().await.context("publishing on Redis")?;
+        Ok(())
+    }
+
     async fn subscribe(&self, channel: &str) -> anyhow::Result<BoxStream<'static, Bytes>> {
         let channel = self.channel(channel);
         let mut remote = self.shared.remote.lock().await;
         // Listen locally before subscribing, so nothing published after
         // `subscribe` returns can be missed.
-        let receiver = self
-            .shared
-            .locals()
-            .entry(channel.clone())
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe();
+        let (id, queue) = self.shared.locals.join(&channel);
+        // Made now so that the stream leaves its channel even if this future
+        // is dropped before it returns.
+        let unsubscribe = Unsubscribe {
+            shared: self.shared.clone(),
+            channel: channel.clone(),
+            id,
+        };
         if !remote.contains(&channel) {
             let subscriber = &self.shared.subscriber;
             let subscribed = async {
@@ -210,8 +217,10 @@ impl PubSub for RedisPubSub {
                 subscriber.ping::<Value>(None).await
             };
             if let Err(error) = subscribed.await {
-                drop(receiver);
-                if self.shared.forget_if_unused(&channel) {
+                // Its release finds the channel not subscribed on Redis; so
+                // unsubscribe here, in case the SUBSCRIBE went out.
+                drop(unsubscribe);
+                if self.shared.locals.forget_if_unused(&channel) {
                     // Else fred would resubscribe it after the next reconnect.
                     let _ = subscriber.unsubscribe(channel.clone()).await;
                 }
@@ -220,26 +229,7 @@ impl PubSub for RedisPubSub {
             remote.insert(channel.clone());
         }
         drop(remote);
-
-        let subscription = Subscription {
-            receiver,
-            _unsubscribe: Unsubscribe {
-                shared: self.shared.clone(),
-                channel,
-            },
-        };
-        let stream = futures::stream::unfold(subscription, |mut subscription| async move {
-            loop {
-                match subscription.receiver.recv().await {
-                    Ok(message) => return Some((message, subscription)),
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "pub/sub subscriber fell behind");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        });
-        Ok(stream.boxed())
+        Ok(Subscription::new(queue, unsubscribe).boxed())
     }
 
     async fn ping(&self) -> anyhow::Result<()> {
@@ -258,7 +248,7 @@ impl Drop for RedisPubSub {
         self.dispatcher.abort();
         self.resubscriber.abort();
         // Ends every open stream, instead of leaving them waiting forever.
-        self.shared.locals().clear();
+        self.shared.locals.clear();
         let publisher = self.publisher.clone();
         let subscriber = self.shared.subscriber.clone();
         self.shared.runtime.spawn(async move {

@@ -25,6 +25,8 @@ pub struct Relation {
     pub following: bool,
     /// Either has blocked the other: each is hidden from the other.
     pub blocked: bool,
+    /// They are friends: an accepted friend request, either way.
+    pub friends: bool,
 }
 
 /// Whether a follow took effect or waits for the owner's approval.
@@ -107,6 +109,29 @@ pub trait UsersApi: Send + Sync + 'static {
     /// answer has no relation (`Relation::default()`).
     async fn relations(&self, viewer: Id, targets: &[Id]) -> ApiResult<HashMap<Id, Relation>>;
 
+    /// How each `(viewer, target)` pair stands, for many viewers at once (a
+    /// batch of events by different actors); a pair absent from the answer has
+    /// no relation (`Relation::default()`).
+    ///
+    /// By default, one [`relations`](Self::relations) call per viewer; the
+    /// users service answers it in one query.
+    async fn relations_among(&self, pairs: &[(Id, Id)]) -> ApiResult<HashMap<(Id, Id), Relation>> {
+        let mut by_viewer: HashMap<Id, Vec<Id>> = HashMap::new();
+        for &(viewer, target) in pairs {
+            by_viewer.entry(viewer).or_default().push(target);
+        }
+        let mut among = HashMap::with_capacity(pairs.len());
+        for (viewer, targets) in by_viewer {
+            let relations = self.relations(viewer, &targets).await?;
+            among.extend(
+                relations
+                    .into_iter()
+                    .map(|(target, relation)| ((viewer, target), relation)),
+            );
+        }
+        Ok(among)
+    }
+
     /// Cards of the accounts whose usernames (any case) are among `usernames`.
     async fn find_by_usernames(&self, usernames: &[String]) -> ApiResult<Vec<UserCard>>;
 
@@ -124,4 +149,84 @@ pub trait UsersApi: Send + Sync + 'static {
 
     /// `viewer` stops following `target`, or withdraws a pending request.
     async fn unfollow(&self, viewer: Id, target: Id) -> ApiResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Answers `relations` only: following every target whose id is above
+    /// the viewer's, and remembers each call.
+    #[derive(Default)]
+    struct RelationsOnly {
+        calls: Mutex<Vec<(Id, Vec<Id>)>>,
+    }
+
+    #[async_trait]
+    impl UsersApi for RelationsOnly {
+        async fn cards(&self, _: &[Id]) -> ApiResult<Vec<UserCard>> {
+            unreachable!()
+        }
+
+        async fn relations(&self, viewer: Id, targets: &[Id]) -> ApiResult<HashMap<Id, Relation>> {
+            let mut calls = self.calls.lock().expect("not poisoned");
+            calls.push((viewer, targets.to_vec()));
+            let following = Relation {
+                following: true,
+                ..Relation::default()
+            };
+            Ok(targets
+                .iter()
+                .filter(|&&target| target > viewer)
+                .map(|&target| (target, following))
+                .collect())
+        }
+
+        async fn find_by_usernames(&self, _: &[String]) -> ApiResult<Vec<UserCard>> {
+            unreachable!()
+        }
+
+        async fn profiles(&self, _: Option<Id>, _: &[Id]) -> ApiResult<Vec<Profile>> {
+            unreachable!()
+        }
+
+        async fn profile(&self, _: Option<Id>, _: &str) -> ApiResult<Profile> {
+            unreachable!()
+        }
+
+        async fn follow(&self, _: Id, _: Id) -> ApiResult<FollowState> {
+            unreachable!()
+        }
+
+        async fn unfollow(&self, _: Id, _: Id) -> ApiResult<()> {
+            unreachable!()
+        }
+    }
+
+    #[tokio::test]
+    async fn relations_among_asks_once_per_viewer_by_default() {
+        let api = RelationsOnly::default();
+        let pairs = [
+            (Id(1), Id(2)),
+            (Id(3), Id(2)),
+            (Id(1), Id(5)),
+            (Id(3), Id(4)),
+        ];
+        let among = api.relations_among(&pairs).await.expect("relations");
+        let following: Vec<(Id, Id)> = {
+            let mut keys: Vec<_> = among.keys().copied().collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(following, [(Id(1), Id(2)), (Id(1), Id(5)), (Id(3), Id(4))]);
+        let mut calls = api.calls.lock().expect("not poisoned").clone();
+        calls.sort();
+        assert_eq!(
+            calls,
+            [(Id(1), vec![Id(2), Id(5)]), (Id(3), vec![Id(2), Id(4)])]
+        );
+        assert!(api.relations_among(&[]).await.expect("none").is_empty());
+    }
 }

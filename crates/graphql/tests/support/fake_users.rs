@@ -134,6 +134,7 @@ impl UsersApi for FakeUsers {
                 let relation = Relation {
                     following: state.follows.contains(&(viewer, target)),
                     blocked: state.hidden(Some(viewer), target),
+                    friends: false,
                 };
                 (target, relation)
             })

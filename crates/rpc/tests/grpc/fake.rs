@@ -143,15 +143,44 @@ impl UsersApi for FakeUsers {
             ALICE => Relation {
                 following: true,
                 blocked: false,
+                friends: true,
             },
             CAROL => Relation {
                 following: false,
                 blocked: true,
+                friends: false,
             },
             // Present but empty: the entry must survive the trip all the same.
             _ => Relation::default(),
         };
         Ok(targets.iter().map(|&id| (id, relation(id))).collect())
+    }
+
+    async fn relations_among(&self, pairs: &[(Id, Id)]) -> ApiResult<HashMap<(Id, Id), Relation>> {
+        self.answering().await;
+        // Not symmetric, so that a viewer swapped with its target shows.
+        let relation = |pair| match pair {
+            (BOB, ALICE) => Some(Relation {
+                following: true,
+                blocked: false,
+                friends: true,
+            }),
+            (ALICE, BOB) => Some(Relation {
+                friends: true,
+                ..Relation::default()
+            }),
+            (_, CAROL) => Some(Relation {
+                blocked: true,
+                ..Relation::default()
+            }),
+            // Present but empty: the entry must survive the trip all the same.
+            (_, BOB) => Some(Relation::default()),
+            _ => None,
+        };
+        Ok(pairs
+            .iter()
+            .filter_map(|&pair| Some((pair, relation(pair)?)))
+            .collect())
     }
 
     async fn find_by_usernames(&self, usernames: &[String]) -> ApiResult<Vec<UserCard>> {

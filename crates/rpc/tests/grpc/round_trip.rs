@@ -51,6 +51,41 @@ async fn relations_round_trip_exactly_including_empty_entries() {
     assert_eq!(over_grpc, expected);
     assert_eq!(over_grpc.get(&BOB), Some(&Relation::default()));
     assert!(over_grpc[&CAROL].blocked && over_grpc[&ALICE].following);
+    assert!(over_grpc[&ALICE].friends && !over_grpc[&CAROL].friends);
+}
+
+#[tokio::test]
+async fn relations_among_round_trip_exactly_per_pair() {
+    let (_, remote) = connected().await;
+    let pairs = [
+        (BOB, ALICE),
+        (ALICE, BOB),
+        (VIEWER, CAROL),
+        (ALICE, CAROL),
+        (VIEWER, BOB),
+        (VIEWER, MISSING),
+    ];
+    let over_grpc = remote.relations_among(&pairs).await.expect("relations");
+    let expected = FakeUsers::default()
+        .relations_among(&pairs)
+        .await
+        .expect("relations in process");
+    assert_eq!(over_grpc, expected);
+    assert_eq!(
+        over_grpc.len(),
+        5,
+        "only the pair without a relation is absent"
+    );
+    let bob_alice = over_grpc[&(BOB, ALICE)];
+    assert!(bob_alice.following && bob_alice.friends && !bob_alice.blocked);
+    let alice_bob = over_grpc[&(ALICE, BOB)];
+    assert!(
+        alice_bob.friends && !alice_bob.following,
+        "viewer and target kept apart"
+    );
+    assert!(over_grpc[&(VIEWER, CAROL)].blocked && over_grpc[&(ALICE, CAROL)].blocked);
+    assert_eq!(over_grpc.get(&(VIEWER, BOB)), Some(&Relation::default()));
+    assert_eq!(over_grpc.get(&(VIEWER, MISSING)), None);
 }
 
 #[tokio::test]
@@ -128,11 +163,15 @@ async fn empty_batches_cross_the_wire_and_come_back_empty() {
         remote.relations(VIEWER, &[]).await.expect("relations"),
         HashMap::new()
     );
+    assert_eq!(
+        remote.relations_among(&[]).await.expect("relations among"),
+        HashMap::new()
+    );
     assert_eq!(remote.find_by_usernames(&[]).await.expect("find"), []);
     assert_eq!(remote.profiles(None, &[]).await.expect("profiles"), []);
     assert_eq!(
         remote.profiles(Some(VIEWER), &[]).await.expect("profiles"),
         []
     );
-    assert_eq!(users.calls(), 5, "each call reached the implementation");
+    assert_eq!(users.calls(), 6, "each call reached the implementation");
 }

@@ -20,6 +20,10 @@ impl UsersApi for Users {
         Users::relations(self, viewer, targets).await
     }
 
+    async fn relations_among(&self, pairs: &[(Id, Id)]) -> ApiResult<HashMap<(Id, Id), Relation>> {
+        Users::relations_among(self, pairs).await
+    }
+
     async fn find_by_usernames(&self, usernames: &[String]) -> ApiResult<Vec<UserCard>> {
         Users::find_by_usernames(self, usernames).await
     }

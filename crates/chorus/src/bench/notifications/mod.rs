@@ -290,6 +290,10 @@ fn time_table(times: &CallTimes, applied: u64) -> Table {
     let handler = times.handler.seconds();
     let steps = [
         ("users: relations (blocks)", &times.relations),
+        (
+            "users: relations among pairs (blocks, follows, friends)",
+            &times.relations_among,
+        ),
         ("users: profiles (friendship, follows)", &times.profiles),
         ("users: cards (the push's actors)", &times.cards),
         ("users: other calls", &times.other_users),

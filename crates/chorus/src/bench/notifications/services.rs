@@ -319,6 +319,8 @@ pub struct CallTimes {
     /// Whole events, `apply` from start to end.
     pub handler: Timer,
     pub relations: Timer,
+    /// `relations_among`: blocks, follows and friendships of many pairs at once.
+    pub relations_among: Timer,
     pub profiles: Timer,
     pub cards: Timer,
     /// Every other users call (none expected).
@@ -345,6 +347,15 @@ impl UsersApi for TimedUsers {
     ) -> ApiResult<std::collections::HashMap<Id, Relation>> {
         let call = self.inner.relations(viewer, targets);
         self.times.relations.time(call).await
+    }
+
+    /// Forwarded as such: the default would time it as `relations` calls.
+    async fn relations_among(
+        &self,
+        pairs: &[(Id, Id)],
+    ) -> ApiResult<std::collections::HashMap<(Id, Id), Relation>> {
+        let call = self.inner.relations_among(pairs);
+        self.times.relations_among.time(call).await
     }
 
     async fn find_by_usernames(&self, usernames: &[String]) -> ApiResult<Vec<UserCard>> {

@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chorus_core::{ApiResult, Id, IdentityKey};
 
-use super::convert::{follow_state_from_wire, relations_from_wire};
+use super::convert::{
+    follow_state_from_wire, pair_relations_from_wire, pairs_to_wire, relations_from_wire,
+};
 use crate::UsersApi;
 use crate::grpc::balance::Balancer;
 use crate::grpc::ids_to_wire;
@@ -58,6 +60,19 @@ impl UsersApi for GrpcUsers {
             })
             .await?;
         Ok(relations_from_wire(reply.relations))
+    }
+
+    async fn relations_among(&self, pairs: &[(Id, Id)]) -> ApiResult<HashMap<(Id, Id), Relation>> {
+        let message = proto::RelationsAmongRequest {
+            pairs: pairs_to_wire(pairs),
+        };
+        let reply = self
+            .instances
+            .call(message, |c, r| async move {
+                UsersClient::new(c).relations_among(r).await
+            })
+            .await?;
+        Ok(pair_relations_from_wire(reply.relations))
     }
 
     async fn find_by_usernames(&self, usernames: &[String]) -> ApiResult<Vec<UserCard>> {

@@ -40,6 +40,7 @@ impl From<Relation> for proto::Relation {
         Self {
             following: relation.following,
             blocked: relation.blocked,
+            friends: relation.friends,
         }
     }
 }
@@ -49,6 +50,7 @@ impl From<proto::Relation> for Relation {
         Self {
             following: relation.following,
             blocked: relation.blocked,
+            friends: relation.friends,
         }
     }
 }
@@ -64,6 +66,48 @@ pub fn relations_from_wire(relations: HashMap<i64, proto::Relation>) -> HashMap<
     relations
         .into_iter()
         .map(|(id, relation)| (Id(id), relation.into()))
+        .collect()
+}
+
+pub fn pairs_to_wire(pairs: &[(Id, Id)]) -> Vec<proto::Pair> {
+    pairs
+        .iter()
+        .map(|&(viewer, target)| proto::Pair {
+            viewer: viewer.as_i64(),
+            target: target.as_i64(),
+        })
+        .collect()
+}
+
+pub fn pairs_from_wire(pairs: &[proto::Pair]) -> Vec<(Id, Id)> {
+    pairs
+        .iter()
+        .map(|pair| (Id(pair.viewer), Id(pair.target)))
+        .collect()
+}
+
+pub fn pair_relations_to_wire(relations: HashMap<(Id, Id), Relation>) -> Vec<proto::PairRelation> {
+    relations
+        .into_iter()
+        .map(|((viewer, target), relation)| proto::PairRelation {
+            viewer: viewer.as_i64(),
+            target: target.as_i64(),
+            relation: Some(relation.into()),
+        })
+        .collect()
+}
+
+/// A pair sent without its relation (a message field may be absent on the
+/// wire) has the default one, as an empty message would read.
+pub fn pair_relations_from_wire(
+    relations: Vec<proto::PairRelation>,
+) -> HashMap<(Id, Id), Relation> {
+    relations
+        .into_iter()
+        .map(|pair| {
+            let relation = pair.relation.unwrap_or_default().into();
+            ((Id(pair.viewer), Id(pair.target)), relation)
+        })
         .collect()
 }
 

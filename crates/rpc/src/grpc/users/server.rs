@@ -9,7 +9,9 @@ use tonic::server::NamedService;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Request, Response, Status};
 
-use super::convert::{follow_state_to_wire, relations_to_wire};
+use super::convert::{
+    follow_state_to_wire, pair_relations_to_wire, pairs_from_wire, relations_to_wire,
+};
 use crate::UsersApi;
 use crate::grpc::auth::{RequireIdentity, answer};
 use crate::grpc::ids_from_wire;
@@ -55,6 +57,17 @@ impl Users for UsersGrpc {
         let relations = self.api.relations(Id(request.viewer), &targets).await;
         answer(relations.map(|relations| proto::RelationsReply {
             relations: relations_to_wire(relations),
+        }))
+    }
+
+    async fn relations_among(
+        &self,
+        request: Request<proto::RelationsAmongRequest>,
+    ) -> Result<Response<proto::RelationsAmongReply>, Status> {
+        let pairs = pairs_from_wire(&request.into_inner().pairs);
+        let relations = self.api.relations_among(&pairs).await;
+        answer(relations.map(|relations| proto::RelationsAmongReply {
+            relations: pair_relations_to_wire(relations),
         }))
     }
 

@@ -75,7 +75,11 @@ mod tests {
     const VIEWER: Id = Id(2);
 
     fn relation(following: bool, blocked: bool) -> Option<Relation> {
-        Some(Relation { following, blocked })
+        Some(Relation {
+            following,
+            blocked,
+            friends: false,
+        })
     }
 
     #[test]

@@ -83,6 +83,7 @@ impl UsersApi for FakeUsers {
                     following: state.follows.contains(&(viewer, target)),
                     blocked: state.blocks.contains(&(viewer, target))
                         || state.blocks.contains(&(target, viewer)),
+                    friends: false,
                 };
                 (target, relation)
             })

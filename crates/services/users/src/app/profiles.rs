@@ -117,20 +117,37 @@ impl Users {
         Ok(self.records(ids).await?.values().map(card).collect())
     }
 
-    /// Follows and blocks between `viewer` and each of `targets`.
+    /// Follows, friendships and blocks between `viewer` and each of `targets`.
     pub async fn relations(&self, viewer: Id, targets: &[Id]) -> ApiResult<HashMap<Id, Relation>> {
         let ties = self.ties_with(viewer, targets).await?;
         Ok(ties
             .into_iter()
-            .map(|(id, ties)| {
-                let relation = Relation {
-                    following: ties.following,
-                    blocked: ties.hidden(),
-                };
-                (id, relation)
-            })
+            .map(|(id, ties)| (id, relation(&ties)))
             .filter(|(_, relation)| *relation != Relation::default())
             .collect())
+    }
+
+    /// The same for each `(viewer, target)` of `pairs`, whatever the viewers:
+    /// one query per [`MAX_BATCH`] distinct pairs, not one per viewer.
+    pub async fn relations_among(
+        &self,
+        pairs: &[(Id, Id)],
+    ) -> ApiResult<HashMap<(Id, Id), Relation>> {
+        let mut pairs = pairs.to_vec();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut found = HashMap::new();
+        for chunk in pairs.chunks(MAX_BATCH) {
+            let ties = relations::ties_among(self.db().reader(), self.db().dialect(), chunk)
+                .await
+                .map_err(ApiError::internal)?;
+            found.extend(
+                ties.into_iter()
+                    .map(|(pair, ties)| (pair, relation(&ties)))
+                    .filter(|(_, relation)| *relation != Relation::default()),
+            );
+        }
+        Ok(found)
     }
 
     /// Cards of the accounts whose usernames (any case) are among `usernames`.
@@ -146,5 +163,14 @@ impl Users {
             cards.extend(found.iter().map(card));
         }
         Ok(cards)
+    }
+}
+
+/// What other services learn of the ties: a block either way hides both.
+fn relation(ties: &Ties) -> Relation {
+    Relation {
+        following: ties.following,
+        blocked: ties.hidden(),
+        friends: ties.friends,
     }
 }

@@ -1,8 +1,10 @@
-//! Everything that ties a viewer to a set of accounts, in one query.
+//! Everything that ties a viewer to a set of accounts, or many viewers each
+//! to their own accounts, in one query.
 
 use std::collections::HashMap;
 
 use chorus_core::Id;
+use chorus_ports::Dialect;
 use sqlx::{Any, AssertSqlSafe, Executor};
 
 use super::placeholders;
@@ -78,6 +80,55 @@ pub async fn ties<'e>(
     }
     for (kind, other) in query.fetch_all(db).await? {
         ties.entry(Id(other)).or_default().set(kind);
+    }
+    Ok(ties)
+}
+
+/// The pairs of one statement, `(viewer, target)`: named columns, written once
+/// and read by every branch.
+const PAIRS: &str = "WITH p (viewer, target) AS (VALUES {values})";
+
+/// One branch per kind of tie [`ties_among`] answers, each an equality join on
+/// a table's whole primary key, so each pair can be one index probe. A
+/// friendship is stored once, the smaller id in `user_a`: either order may match.
+const PAIR_BRANCHES: &[&str] = &[
+    "SELECT CAST(1 AS BIGINT), p.viewer, p.target FROM p \
+     JOIN follows t ON t.follower_id = p.viewer AND t.followee_id = p.target",
+    "SELECT CAST(4 AS BIGINT), p.viewer, p.target FROM p \
+     JOIN friendships t ON t.user_a = p.viewer AND t.user_b = p.target",
+    "SELECT CAST(4 AS BIGINT), p.viewer, p.target FROM p \
+     JOIN friendships t ON t.user_a = p.target AND t.user_b = p.viewer",
+    "SELECT CAST(7 AS BIGINT), p.viewer, p.target FROM p \
+     JOIN blocks t ON t.blocker_id = p.viewer AND t.blocked_id = p.target",
+    "SELECT CAST(8 AS BIGINT), p.viewer, p.target FROM p \
+     JOIN blocks t ON t.blocker_id = p.target AND t.blocked_id = p.viewer",
+];
+
+/// For each `(viewer, target)` of `pairs` (at most [`super::MAX_BATCH`]; a
+/// duplicate only repeats rows), whether the viewer follows the target, whether they
+/// are friends, and blocks either way; the other ties are left unset. Pairs
+/// with none of these are absent.
+pub async fn ties_among<'e>(
+    db: impl Executor<'e, Database = Any>,
+    dialect: Dialect,
+    pairs: &[(Id, Id)],
+) -> Result<HashMap<(Id, Id), Ties>, sqlx::Error> {
+    let mut ties: HashMap<(Id, Id), Ties> = HashMap::new();
+    if pairs.is_empty() {
+        return Ok(ties);
+    }
+    let values = dialect.value_rows(1, pairs.len(), 2);
+    let sql = format!(
+        "{} {}",
+        PAIRS.replace("{values}", &values),
+        PAIR_BRANCHES.join(" UNION ALL ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, i64, i64)>(AssertSqlSafe(sql));
+    for (viewer, target) in pairs {
+        query = query.bind(viewer.as_i64()).bind(target.as_i64());
+    }
+    for (kind, viewer, target) in query.fetch_all(db).await? {
+        ties.entry((Id(viewer), Id(target))).or_default().set(kind);
     }
     Ok(ties)
 }

@@ -62,14 +62,16 @@ async fn the_in_process_api_answers_as_the_routes_do(app: &TestApp) {
         relations.get(&bob.id),
         Some(&Relation {
             following: true,
-            blocked: false
+            blocked: false,
+            friends: false,
         })
     );
     assert_eq!(
         relations.get(&carol.id),
         Some(&Relation {
             following: false,
-            blocked: true
+            blocked: true,
+            friends: false,
         })
     );
     assert_eq!(relations.get(&dave.id), None, "a request is not a follow");

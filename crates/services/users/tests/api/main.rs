@@ -13,4 +13,5 @@ mod friends;
 mod lists;
 mod private;
 mod profiles;
+mod relations;
 mod service;

@@ -1,64 +1,62 @@
 //! The rules that need the users service: nobody hears from someone they
 //! blocked or who blocked them; a mention in a followers-only post reaches
 //! only the author's followers; follows between friends are left to the
-//! friendship notifications. Batched where the API allows, bounded otherwise.
+//! friendship notifications. One call for a whole batch of events.
 
-use chorus_core::Id;
-use futures::{StreamExt, TryStreamExt};
+use chorus_core::{Envelope, Id};
 
 use super::Notifications;
 use crate::domain::Draft;
-
-/// Per-recipient questions to the users service in flight at once.
-const CONCURRENT_CHECKS: usize = 8;
+use crate::events::Plan;
 
 impl Notifications {
-    /// The drafts that may go out, in their order.
-    pub(super) async fn audience(
-        &self,
-        actor: Id,
-        drafts: Vec<Draft>,
-    ) -> anyhow::Result<Vec<Draft>> {
-        let recipients: Vec<Id> = drafts.iter().map(|draft| draft.recipient).collect();
-        // A block either way is symmetric: one batched call from the actor's side.
-        let relations = self.users().relations(actor, &recipients).await?;
-        let unblocked = drafts
-            .into_iter()
-            .filter(|draft| !relations.get(&draft.recipient).is_some_and(|r| r.blocked));
-        let admitted: Vec<Option<Draft>> = futures::stream::iter(unblocked)
-            .map(|draft| async move {
-                let admitted = self.may_see(&draft).await? && !self.are_friends(&draft).await?;
-                anyhow::Ok(admitted.then_some(draft))
+    /// Keeps, in each delivery of `planned`, the drafts that may go out, in
+    /// their order.
+    pub(super) async fn admit(&self, planned: &mut [(&Envelope, Plan)]) -> anyhow::Result<()> {
+        let drafts = || {
+            planned.iter().flat_map(|(_, plan)| match plan {
+                Plan::Deliver { drafts, .. } => drafts.as_slice(),
+                _ => &[],
             })
-            .buffered(CONCURRENT_CHECKS)
-            .try_collect()
-            .await?;
-        Ok(admitted.into_iter().flatten().collect())
-    }
-
-    /// A followers-only post: its author, or one of their followers.
-    async fn may_see(&self, draft: &Draft) -> anyhow::Result<bool> {
-        let Some(author) = draft.requires_following else {
-            return Ok(true);
         };
-        if draft.recipient == author {
-            return Ok(true);
+        let mut pairs: Vec<(Id, Id)> = drafts().flat_map(questions).collect();
+        if pairs.is_empty() {
+            return Ok(());
         }
-        let relations = self.users().relations(draft.recipient, &[author]).await?;
-        Ok(relations.get(&author).is_some_and(|r| r.following))
+        pairs.sort_unstable();
+        pairs.dedup();
+        let relations = self.users().relations_among(&pairs).await?;
+        let relation = |viewer, target| {
+            relations
+                .get(&(viewer, target))
+                .copied()
+                .unwrap_or_default()
+        };
+        for (_, plan) in planned.iter_mut() {
+            if let Plan::Deliver { drafts, .. } = plan {
+                drafts.retain(|draft| {
+                    let between = relation(draft.actor, draft.recipient);
+                    let may_see = match draft.requires_following {
+                        Some(author) if author != draft.recipient => {
+                            relation(draft.recipient, author).following
+                        }
+                        _ => true,
+                    };
+                    !between.blocked && may_see && !(draft.unless_friends && between.friends)
+                });
+            }
+        }
+        Ok(())
     }
+}
 
-    async fn are_friends(&self, draft: &Draft) -> anyhow::Result<bool> {
-        if !draft.unless_friends {
-            return Ok(false);
-        }
-        let profiles = self
-            .users()
-            .profiles(Some(draft.recipient), &[draft.actor])
-            .await?;
-        Ok(profiles
-            .iter()
-            .filter_map(|profile| profile.relationship)
-            .any(|relationship| relationship.friends))
-    }
+/// The `(viewer, target)` pairs whose relations decide `draft`: a block
+/// either way or a friendship between actor and recipient, and whether the
+/// recipient follows the author of a followers-only post.
+fn questions(draft: &Draft) -> impl Iterator<Item = (Id, Id)> {
+    let following = draft
+        .requires_following
+        .filter(|author| *author != draft.recipient)
+        .map(|author| (draft.recipient, author));
+    std::iter::once((draft.actor, draft.recipient)).chain(following)
 }

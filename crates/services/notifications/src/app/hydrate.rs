@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chorus_core::time::{Timestamp, from_micros};
 use chorus_core::{ApiResult, Id};
+use chorus_rpc::UsersApi;
 use chorus_rpc::users::UserCard;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -42,29 +43,36 @@ pub struct NotificationView {
 }
 
 impl Notifications {
-    /// `rows` with their actors' cards, in order; a row that no longer
-    /// reads (an unknown kind or subject) is left out and logged.
     pub(super) async fn hydrate(
         &self,
         rows: Vec<NotificationRow>,
     ) -> ApiResult<Vec<NotificationView>> {
-        let mut ids: Vec<Id> = rows
-            .iter()
-            .flat_map(|row| row.actor_ids.iter().copied())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let cards: HashMap<Id, UserCard> = if ids.is_empty() {
-            HashMap::new()
-        } else {
-            let found = self.users().cards(&ids).await?;
-            found.into_iter().map(|card| (card.id, card)).collect()
-        };
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| view(row, &cards))
-            .collect())
+        hydrate(self.users(), rows).await
     }
+}
+
+/// `rows` with their actors' cards, in order; a row that no longer reads
+/// (an unknown kind or subject) is left out and logged.
+pub(super) async fn hydrate(
+    users: &dyn UsersApi,
+    rows: Vec<NotificationRow>,
+) -> ApiResult<Vec<NotificationView>> {
+    let mut ids: Vec<Id> = rows
+        .iter()
+        .flat_map(|row| row.actor_ids.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let cards: HashMap<Id, UserCard> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        let found = users.cards(&ids).await?;
+        found.into_iter().map(|card| (card.id, card)).collect()
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| view(row, &cards))
+        .collect())
 }
 
 fn view(row: NotificationRow, cards: &HashMap<Id, UserCard>) -> Option<NotificationView> {

@@ -2,18 +2,17 @@
 //! consumer ([`crate::consumer`]) and the REST routes call these methods and
 //! nothing else.
 //!
-//! Delivery: an event becomes drafts ([`crate::events::plan`]); the rules
-//! that need the users service (blocks, who may see a post, friendships)
-//! run before any transaction; then, in one transaction with the event's
-//! inbox record, each draft that the recipient's preferences let through is
-//! stored or merged into its open group; after the commit each stored
-//! notification is pushed, with its actors' cards, on the pub/sub channel.
-//!
-//! A batch of events ([`Notifications::apply_batch`]) goes the same way with
-//! one transaction for all: each event in turn, in order, recorded in the
-//! inbox (one applied before, or earlier in the batch, is skipped) with its
-//! effects, so a later event sees what an earlier one stored (the group it
-//! merges into); one commit; then the pushes of the whole batch, in order.
+//! Delivery, a batch of events at a time ([`Notifications::apply_batch`]):
+//! each event becomes drafts ([`crate::events::plan`]); the rules that need
+//! the users service (blocks, who may see a post, friendships) run for the
+//! whole batch in one call, before any transaction; then one transaction
+//! records the events in the inbox (one applied before is skipped) and
+//! stores the drafts the recipients' preferences let through, in order, each
+//! new or merged into its open group, in a handful of statements for the
+//! whole batch ([`deliver`]); a deletion or a block in the batch applies
+//! between the drafts before and after it. After the commit, the push task
+//! sends each stored notification as it stood after its draft, with its
+//! actors' cards, on the pub/sub channel ([`push`]).
 
 mod audience;
 mod cleanup;
@@ -23,21 +22,24 @@ mod preferences;
 mod push;
 mod read;
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chorus_core::time::{now, to_micros};
-use chorus_core::{Envelope, IdGenerator};
+use chorus_core::{Envelope, Id, IdGenerator};
 use chorus_ports::{Db, PubSub, inbox};
 use chorus_rpc::UsersApi;
 
 use crate::NAME;
 use crate::events::{Plan, plan};
+use push::Pusher;
 
 pub use hydrate::NotificationView;
 pub use preferences::{PreferencesChange, PreferencesView};
 
-/// Notifications kept per recipient: older ones are pruned as new ones come.
+/// Notifications kept per recipient: older ones are pruned as new ones come
+/// (every [`deliver::PRUNE_EVERY`] new ones, so a recipient may briefly hold
+/// that many more).
 pub const MAX_KEPT_PER_RECIPIENT: u32 = 1_000;
 
 /// The notifications service's use cases; cheap to clone.
@@ -49,8 +51,10 @@ pub struct Notifications {
 struct Inner {
     db: Db,
     users: Arc<dyn UsersApi>,
-    pubsub: Arc<dyn PubSub>,
     ids: Arc<IdGenerator>,
+    pusher: Pusher,
+    /// New notifications per recipient since their last pruning.
+    unpruned: Mutex<HashMap<Id, u32>>,
 }
 
 impl Notifications {
@@ -63,9 +67,10 @@ impl Notifications {
         Self {
             inner: Arc::new(Inner {
                 db,
+                pusher: Pusher::start(users.clone(), pubsub),
                 users,
-                pubsub,
                 ids,
+                unpruned: Mutex::default(),
             }),
         }
     }
@@ -78,12 +83,15 @@ impl Notifications {
         self.inner.users.as_ref()
     }
 
-    fn pubsub(&self) -> &dyn PubSub {
-        self.inner.pubsub.as_ref()
-    }
-
     fn ids(&self) -> &IdGenerator {
         &self.inner.ids
+    }
+
+    fn unpruned(&self) -> MutexGuard<'_, HashMap<Id, u32>> {
+        self.inner
+            .unpruned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Applies one consumed event, at most once.
@@ -101,52 +109,50 @@ impl Notifications {
             if !seen.insert(event.id) {
                 continue;
             }
-            let plan = match plan(event)? {
-                Plan::Deliver { actor, drafts } => {
-                    let mut drafts = self.audience(actor, drafts).await?;
-                    // One order of row locks for every event: two events merging into
-                    // the same groups never wait on each other in a cycle.
-                    drafts.sort_by_key(|draft| draft.recipient);
-                    if drafts.is_empty() {
-                        continue;
-                    }
-                    Plan::Deliver { actor, drafts }
-                }
-                Plan::Ignore => continue,
-                plan => plan,
-            };
-            planned.push((event, plan));
+            match plan(event)? {
+                Plan::Ignore => {}
+                plan => planned.push((event, plan)),
+            }
         }
+        self.admit(&mut planned).await?;
+        planned
+            .retain(|(_, plan)| !matches!(plan, Plan::Deliver { drafts, .. } if drafts.is_empty()));
         if planned.is_empty() {
             return Ok(());
         }
         let mut tx = self.db().begin().await?;
-        let mut applied = 0;
+        let applying: Vec<Id> = planned.iter().map(|(event, _)| event.id).collect();
+        let fresh = inbox::record_all(&mut tx, NAME, &applying).await?;
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        // Consecutive deliveries are stored together; a deletion or a block
+        // applies between them, in the events' order.
         let mut stored = Vec::new();
-        for (event, plan) in &planned {
-            if !inbox::record(&mut tx, NAME, event).await? {
+        let mut drafts = Vec::new();
+        for (event, plan) in planned
+            .iter()
+            .filter(|(event, _)| fresh.contains(&event.id))
+        {
+            tracing::debug!(event_id = %event.id, kind = %event.kind, "applying");
+            if let Plan::Deliver { drafts: more, .. } = plan {
+                drafts.extend(more.iter().cloned());
                 continue;
             }
-            applied += 1;
+            self.store_all(&mut tx, &std::mem::take(&mut drafts), &mut stored)
+                .await?;
             match plan {
-                Plan::Deliver { drafts, .. } => {
-                    let before = stored.len();
-                    self.store_all(&mut tx, drafts, &mut stored).await?;
-                    tracing::debug!(event_id = %event.id, kind = %event.kind, stored = stored.len() - before, "notified");
-                }
                 Plan::PostDeleted { post } => self.forget_post(&mut tx, *post).await?,
                 Plan::CommentDeleted { comment } => self.forget_comment(&mut tx, *comment).await?,
                 Plan::Blocked { blocker, blocked } => {
                     self.forget_between(&mut tx, *blocker, *blocked).await?
                 }
-                Plan::Ignore => {}
+                Plan::Deliver { .. } | Plan::Ignore => {}
             }
         }
-        if applied == 0 {
-            return Ok(());
-        }
+        self.store_all(&mut tx, &drafts, &mut stored).await?;
         tx.commit().await?;
-        self.push(stored).await;
+        self.inner.pusher.send(stored).await;
         Ok(())
     }
 }

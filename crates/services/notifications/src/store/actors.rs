@@ -1,8 +1,11 @@
 //! `notification_actors`: every distinct actor of each notification, with
 //! what they did, so a group counts people and one can be taken out again.
 
+use std::collections::HashSet;
+
 use chorus_core::Id;
-use sqlx::{Any, Executor};
+use chorus_ports::Dialect;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor};
 
 /// One actor's part in a notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,35 +17,58 @@ pub struct Act {
     pub source: Option<Id>,
 }
 
-/// Records `act`; false (and the time and source renewed) when this actor
-/// had acted on the notification before.
-pub async fn record(conn: &mut sqlx::AnyConnection, act: Act) -> Result<bool, sqlx::Error> {
-    let renewed = sqlx::query(
-        "UPDATE notification_actors SET acted_at = $3, source_id = $4 \
-         WHERE notification_id = $1 AND actor_id = $2",
-    )
-    .bind(act.notification.as_i64())
-    .bind(act.actor.as_i64())
-    .bind(act.at)
-    .bind(act.source.map(Id::as_i64))
-    .execute(&mut *conn)
-    .await?;
-    if renewed.rows_affected() == 1 {
-        return Ok(false);
+/// Rows per statement in batch writes: 5 binds each.
+const CHUNK: usize = 1_000;
+
+/// Which of `pairs` (`(notification, actor)`) are recorded already.
+pub async fn acted_among(
+    conn: &mut AnyConnection,
+    pairs: &[(Id, Id)],
+) -> Result<HashSet<(Id, Id)>, sqlx::Error> {
+    let dialect = Dialect::of(conn);
+    let mut found = HashSet::new();
+    for chunk in pairs.chunks(CHUNK) {
+        // The pairs as a table joined on the primary key: one lookup each.
+        let sql = format!(
+            "WITH p (notification_id, actor_id) AS (VALUES {}) \
+             SELECT a.notification_id, a.actor_id FROM p JOIN notification_actors a \
+             ON a.notification_id = p.notification_id AND a.actor_id = p.actor_id",
+            dialect.value_rows(1, chunk.len(), 2),
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql));
+        for (notification, actor) in chunk {
+            query = query.bind(notification.as_i64()).bind(actor.as_i64());
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        found.extend(rows.into_iter().map(|(n, a)| (Id(n), Id(a))));
     }
-    sqlx::query(
-        "INSERT INTO notification_actors \
-         (notification_id, actor_id, recipient_id, acted_at, source_id) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(act.notification.as_i64())
-    .bind(act.actor.as_i64())
-    .bind(act.recipient.as_i64())
-    .bind(act.at)
-    .bind(act.source.map(Id::as_i64))
-    .execute(&mut *conn)
-    .await?;
-    Ok(true)
+    Ok(found)
+}
+
+/// Records `acts` (one per notification and actor): an actor who acted on a
+/// notification before has the time and source renewed.
+pub async fn record_all(conn: &mut AnyConnection, acts: &[Act]) -> Result<(), sqlx::Error> {
+    let dialect = Dialect::of(conn);
+    for chunk in acts.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO notification_actors \
+             (notification_id, actor_id, recipient_id, acted_at, source_id) VALUES {} \
+             ON CONFLICT (notification_id, actor_id) \
+             DO UPDATE SET acted_at = excluded.acted_at, source_id = excluded.source_id",
+            dialect.value_rows(1, chunk.len(), 5)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for act in chunk {
+            query = query
+                .bind(act.notification.as_i64())
+                .bind(act.actor.as_i64())
+                .bind(act.recipient.as_i64())
+                .bind(act.at)
+                .bind(act.source.map(Id::as_i64));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The notifications `source` (a comment, a repost, …) took part in.

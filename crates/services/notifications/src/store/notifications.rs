@@ -1,7 +1,10 @@
 //! The `notifications` table: one row per notification (a group counts as one).
 
+use std::collections::HashSet;
+
 use chorus_core::Id;
-use sqlx::{Any, AssertSqlSafe, Executor};
+use chorus_ports::Dialect;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor};
 
 use super::Position;
 use crate::domain::{Subject, parse_actor_ids, render_actor_ids};
@@ -43,44 +46,160 @@ fn row(
     }
 }
 
-/// A notification to insert, with its first actor.
-#[derive(Debug, Clone)]
-pub struct NewNotification<'a> {
-    pub id: Id,
-    pub recipient: Id,
-    pub kind: &'a str,
+/// A notification as a batch writes it: new (inserted) or an open group's
+/// new state (updated).
+#[derive(Debug, Clone, Copy)]
+pub struct Write<'a> {
+    pub row: &'a NotificationRow,
+    /// Set for kinds that group.
     pub group_key: Option<&'a str>,
-    pub subject: &'a Subject,
-    pub actor: Id,
-    pub at: i64,
+    /// The post it concerns, if any: it goes with the post.
+    pub post_id: Option<Id>,
 }
 
-/// Inserts `new`; false (and nothing inserted) when an open group under
-/// its key exists already: another instance created it meanwhile.
-pub async fn insert<'e>(
-    db: impl Executor<'e, Database = Any>,
-    new: &NewNotification<'_>,
-) -> Result<bool, sqlx::Error> {
-    // The conflict target names the partial unique index of open groups
-    // (both dialects accept it); a row without a group key never conflicts.
-    let done = sqlx::query(
-        "INSERT INTO notifications (id, recipient_id, kind, group_key, subject, post_id, \
-         actor_ids, actor_count, created_at, updated_at, read_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, NULL) \
-         ON CONFLICT (recipient_id, group_key) WHERE read_at IS NULL AND group_key IS NOT NULL \
-         DO NOTHING",
-    )
-    .bind(new.id.as_i64())
-    .bind(new.recipient.as_i64())
-    .bind(new.kind)
-    .bind(new.group_key)
-    .bind(new.subject.to_json())
-    .bind(new.subject.post_concerned().map(Id::as_i64))
-    .bind(render_actor_ids(&[new.actor]))
-    .bind(new.at)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// Rows per statement in batch writes: 10 binds each, far below both
+/// dialects' limits.
+const CHUNK: usize = 500;
+
+/// Inserts `rows`: the ids inserted. One is left out when an open group
+/// under its key exists already (another instance opened it meanwhile).
+pub async fn insert_all(
+    conn: &mut AnyConnection,
+    rows: &[Write<'_>],
+) -> Result<HashSet<Id>, sqlx::Error> {
+    let dialect = Dialect::of(conn);
+    let mut inserted = HashSet::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        // The conflict target names the partial unique index of open groups
+        // (both dialects accept it); a row without a group key never conflicts.
+        let sql = format!(
+            "INSERT INTO notifications (id, recipient_id, kind, group_key, subject, post_id, \
+             actor_ids, actor_count, created_at, updated_at) VALUES {} \
+             ON CONFLICT (recipient_id, group_key) WHERE read_at IS NULL AND group_key IS NOT NULL \
+             DO NOTHING RETURNING id",
+            dialect.value_rows(1, chunk.len(), 10)
+        );
+        let mut query = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql));
+        for write in chunk {
+            let row = write.row;
+            query = query
+                .bind(row.id.as_i64())
+                .bind(row.recipient_id.as_i64())
+                .bind(row.kind.as_str())
+                .bind(write.group_key)
+                .bind(row.subject.as_str())
+                .bind(write.post_id.map(Id::as_i64))
+                .bind(render_actor_ids(&row.actor_ids))
+                .bind(row.actor_count)
+                .bind(row.created_at)
+                .bind(row.updated_at);
+        }
+        let ids = query.fetch_all(&mut *conn).await?;
+        inserted.extend(ids.into_iter().map(|(id,)| Id(id)));
+    }
+    Ok(inserted)
+}
+
+/// Writes the new state of open groups `rows` merged into: who they show
+/// and count, what they point at, when they last changed.
+pub async fn update_all(
+    conn: &mut AnyConnection,
+    rows: &[&NotificationRow],
+) -> Result<(), sqlx::Error> {
+    let dialect = Dialect::of(conn);
+    for chunk in rows.chunks(CHUNK) {
+        // A table of new values joined on id: one statement for the chunk.
+        // Both dialects name the columns of a VALUES list column1, column2, …
+        let sql = format!(
+            "UPDATE notifications SET actor_ids = v.column2, actor_count = v.column3, \
+             subject = v.column4, updated_at = v.column5 \
+             FROM (VALUES {}) AS v WHERE notifications.id = v.column1",
+            dialect.value_rows(1, chunk.len(), 5)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(row.id.as_i64())
+                .bind(render_actor_ids(&row.actor_ids))
+                .bind(row.actor_count)
+                .bind(row.subject.as_str())
+                .bind(row.updated_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The unread groups, among `keys` (`(recipient, group key)`), that repeats
+/// merge into, with their keys. On PostgreSQL their rows stay locked until
+/// the transaction ends, taken in id order, so that merges into one group
+/// take turns and each reads what the previous one wrote.
+pub async fn open_groups(
+    conn: &mut AnyConnection,
+    keys: &[(Id, String)],
+) -> Result<Vec<(String, NotificationRow)>, sqlx::Error> {
+    let dialect = Dialect::of(conn);
+    let mut found = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let lock = match dialect {
+            Dialect::Postgres => " ORDER BY n.id FOR UPDATE OF n",
+            Dialect::Sqlite => "",
+        };
+        // The pairs as a table, joined on the open groups' index: one
+        // lookup per pair (the index's condition repeated, so it applies).
+        let columns = COLUMNS
+            .split(", ")
+            .map(|column| format!("n.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH k (recipient_id, group_key) AS (VALUES {}) \
+             SELECT {columns}, n.group_key FROM k JOIN notifications n \
+             ON n.recipient_id = k.recipient_id AND n.group_key = k.group_key \
+             WHERE n.read_at IS NULL AND n.group_key IS NOT NULL{lock}",
+            dialect.value_rows(1, chunk.len(), 2),
+        );
+        let mut query = sqlx::query_as::<_, GroupTuple>(AssertSqlSafe(sql));
+        for (recipient, key) in chunk {
+            query = query.bind(recipient.as_i64()).bind(key.as_str());
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        found.extend(rows.into_iter().map(|tuple| {
+            let (tuple, key) = split_group(tuple);
+            (key, row(tuple))
+        }));
+    }
+    Ok(found)
+}
+
+type GroupTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    String,
+);
+
+fn split_group(
+    (id, recipient_id, kind, subject, actor_ids, actor_count, created_at, updated_at, read_at, key): GroupTuple,
+) -> (Tuple, String) {
+    let tuple = (
+        id,
+        recipient_id,
+        kind,
+        subject,
+        actor_ids,
+        actor_count,
+        created_at,
+        updated_at,
+        read_at,
+    );
+    (tuple, key)
 }
 
 pub async fn find<'e>(
@@ -108,39 +227,6 @@ pub async fn find_for<'e>(
         .fetch_optional(db)
         .await?;
     Ok(found.map(row))
-}
-
-/// The unread notification repeats under `group_key` merge into, if any.
-pub async fn open_group<'e>(
-    db: impl Executor<'e, Database = Any>,
-    recipient: Id,
-    group_key: &str,
-) -> Result<Option<Id>, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM notifications \
-         WHERE recipient_id = $1 AND group_key = $2 AND read_at IS NULL",
-    )
-    .bind(recipient.as_i64())
-    .bind(group_key)
-    .fetch_optional(db)
-    .await?;
-    Ok(found.map(|(id,)| Id(id)))
-}
-
-/// Bumps an unread notification's `updated_at`, locking its row until the
-/// transaction ends (PostgreSQL). False if it was read meanwhile.
-pub async fn touch<'e>(
-    db: impl Executor<'e, Database = Any>,
-    id: Id,
-    at: i64,
-) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE notifications SET updated_at = $2 WHERE id = $1 AND read_at IS NULL")
-            .bind(id.as_i64())
-            .bind(at)
-            .execute(db)
-            .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// Sets who a notification shows and counts, and what it points at.

@@ -1,23 +1,34 @@
 //! `notification_preferences`: the kinds a user switched off (or on again).
 //! A kind without a row is on.
 
-use chorus_core::Id;
-use sqlx::{Any, Executor};
+use std::collections::HashSet;
 
-/// Does `user` want notifications of `kind`?
-pub async fn enabled<'e>(
-    db: impl Executor<'e, Database = Any>,
-    user: Id,
-    kind: &str,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT enabled FROM notification_preferences WHERE user_id = $1 AND kind = $2",
-    )
-    .bind(user.as_i64())
-    .bind(kind)
-    .fetch_optional(db)
-    .await?;
-    Ok(found.is_none_or(|(enabled,)| enabled != 0))
+use chorus_core::Id;
+use chorus_ports::Dialect;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor};
+
+/// The kinds each of `users` switched off: `(user, kind)` pairs.
+pub async fn disabled_among(
+    conn: &mut AnyConnection,
+    users: &[Id],
+) -> Result<HashSet<(Id, String)>, sqlx::Error> {
+    if users.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!(
+        "SELECT user_id, kind FROM notification_preferences \
+         WHERE enabled = 0 AND user_id IN ({})",
+        Dialect::of(conn).placeholders(1, users.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql));
+    for user in users {
+        query = query.bind(user.as_i64());
+    }
+    let rows = query.fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, kind)| (Id(user), kind))
+        .collect())
 }
 
 /// Every stored choice of `user`: `(kind, enabled)`.

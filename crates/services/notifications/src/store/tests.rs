@@ -1,10 +1,12 @@
 //! The store's SQL on SQLite, and on PostgreSQL when one is reachable.
 
+use std::collections::HashSet;
+
 use chorus_core::Id;
 use chorus_ports::{Db, DbTarget};
 
 use super::actors::{self, Act};
-use super::notifications::{self, NewNotification};
+use super::notifications::{self, NotificationRow, Write};
 use super::{Position, preferences};
 use crate::domain::Subject;
 
@@ -29,39 +31,86 @@ async fn databases() -> Vec<Db> {
     dbs
 }
 
-/// A notification to insert (of kind `reaction`, which does not matter here).
-fn seed<'a>(
+/// A notification to insert (of kind `reaction`, which does not matter
+/// here), with its group key.
+struct Seed {
+    row: NotificationRow,
+    group_key: Option<String>,
+}
+
+impl Seed {
+    fn write(&self) -> Write<'_> {
+        Write {
+            row: &self.row,
+            group_key: self.group_key.as_deref(),
+            post_id: Subject::from_json(&self.row.subject)
+                .expect("subject")
+                .post_concerned(),
+        }
+    }
+}
+
+fn seed(
     id: i64,
     recipient: i64,
-    group_key: Option<&'a str>,
-    subject: &'a Subject,
+    group_key: Option<&str>,
+    subject: &Subject,
     actor: i64,
     at: i64,
-) -> NewNotification<'a> {
-    NewNotification {
-        id: Id(id),
-        recipient: Id(recipient),
-        kind: "reaction",
-        group_key,
-        subject,
+) -> Seed {
+    Seed {
+        row: NotificationRow {
+            id: Id(id),
+            recipient_id: Id(recipient),
+            kind: "reaction".into(),
+            subject: subject.to_json(),
+            actor_ids: vec![Id(actor)],
+            actor_count: 1,
+            created_at: at,
+            updated_at: at,
+            read_at: None,
+        },
+        group_key: group_key.map(String::from),
+    }
+}
+
+fn act(notification: i64, actor: i64, recipient: i64, at: i64, source: Option<i64>) -> Act {
+    Act {
+        notification: Id(notification),
         actor: Id(actor),
+        recipient: Id(recipient),
         at,
+        source: source.map(Id),
     }
 }
 
 /// Inserts a notification with its first actor, as delivery does.
-async fn add(db: &Db, new: &NewNotification<'_>, source: Option<i64>) {
+async fn add(db: &Db, seed: &Seed, source: Option<i64>) {
     let mut tx = db.begin().await.expect("begin");
-    assert!(notifications::insert(&mut *tx, new).await.expect("insert"));
-    let act = Act {
-        notification: new.id,
-        actor: new.actor,
-        recipient: new.recipient,
-        at: new.at,
-        source: source.map(Id),
-    };
-    assert!(actors::record(&mut tx, act).await.expect("actor"));
+    let inserted = notifications::insert_all(&mut tx, &[seed.write()])
+        .await
+        .expect("insert");
+    assert_eq!(inserted.len(), 1, "inserted");
+    let row = &seed.row;
+    let first = act(
+        row.id.0,
+        row.actor_ids[0].0,
+        row.recipient_id.0,
+        row.created_at,
+        source,
+    );
+    actors::record_all(&mut tx, &[first]).await.expect("actor");
     tx.commit().await.expect("commit");
+}
+
+async fn open_groups(db: &Db, keys: &[(i64, &str)]) -> Vec<(String, i64)> {
+    let keys: Vec<(Id, String)> = keys.iter().map(|(r, k)| (Id(*r), k.to_string())).collect();
+    let mut tx = db.begin().await.expect("begin");
+    let open = notifications::open_groups(&mut tx, &keys)
+        .await
+        .expect("open groups");
+    tx.rollback().await.expect("rollback");
+    open.into_iter().map(|(key, row)| (key, row.id.0)).collect()
 }
 
 fn ids(rows: &[notifications::NotificationRow]) -> Vec<i64> {
@@ -157,33 +206,26 @@ async fn a_group_stays_open_until_read_and_counts_each_actor_once() {
         let key = "reaction:post:5";
         let subject = Subject::post(Id(5));
         add(&db, &seed(20, 1, Some(key), &subject, 2, 100), None).await;
-        let open = notifications::open_group(db.reader(), Id(1), key)
-            .await
-            .expect("open");
-        assert_eq!(open, Some(Id(20)));
+        add(
+            &db,
+            &seed(23, 1, Some("reaction:post:6"), &subject, 2, 100),
+            None,
+        )
+        .await;
         assert_eq!(
-            notifications::open_group(db.reader(), Id(2), key)
-                .await
-                .expect("other recipient"),
-            None
+            open_groups(&db, &[(1, key), (2, key), (2, "reaction:post:6")]).await,
+            [(key.to_string(), 20)],
+            "only the pairs asked for: recipient 2 has none, (1, post 6) was not asked"
         );
 
-        // A second open group under the same key is not inserted.
+        // A second open group under the same key is not inserted; a new one is.
         let mut tx = db.begin().await.expect("begin");
-        let twin = NewNotification {
-            id: Id(21),
-            recipient: Id(1),
-            kind: "reaction",
-            group_key: Some(key),
-            subject: &subject,
-            actor: Id(3),
-            at: 150,
-        };
-        assert!(
-            !notifications::insert(&mut *tx, &twin)
-                .await
-                .expect("insert")
-        );
+        let twin = seed(21, 1, Some(key), &subject, 3, 150);
+        let other = seed(24, 2, Some(key), &subject, 3, 150);
+        let inserted = notifications::insert_all(&mut tx, &[twin.write(), other.write()])
+            .await
+            .expect("insert");
+        assert_eq!(inserted, HashSet::from([Id(24)]));
         tx.commit().await.expect("commit");
         assert!(
             notifications::find(db.reader(), Id(21))
@@ -192,46 +234,51 @@ async fn a_group_stays_open_until_read_and_counts_each_actor_once() {
                 .is_none()
         );
 
+        // A merge: actor 2 again (renewed), actor 3 new.
         let mut tx = db.begin().await.expect("begin");
-        assert!(
-            notifications::touch(&mut *tx, Id(20), 200)
-                .await
-                .expect("touch")
+        let acted = actors::acted_among(
+            &mut tx,
+            &[(Id(20), Id(2)), (Id(20), Id(3)), (Id(24), Id(3))],
+        )
+        .await
+        .expect("acted");
+        assert_eq!(
+            acted,
+            HashSet::from([(Id(20), Id(2))]),
+            "24's actor is not recorded"
         );
-        let again = Act {
-            notification: Id(20),
-            actor: Id(2),
-            recipient: Id(1),
-            at: 200,
-            source: None,
-        };
-        assert!(!actors::record(&mut tx, again).await.expect("renewed"));
-        let new = Act {
-            actor: Id(3),
-            ..again
-        };
-        assert!(actors::record(&mut tx, new).await.expect("new"));
+        actors::record_all(
+            &mut tx,
+            &[act(20, 2, 1, 200, None), act(20, 3, 1, 200, Some(9))],
+        )
+        .await
+        .expect("record");
+        let mut merged = seed(20, 1, Some(key), &subject, 3, 100).row;
+        merged.actor_ids = vec![Id(3), Id(2)];
+        merged.actor_count = 2;
+        merged.updated_at = 200;
+        notifications::update_all(&mut tx, &[&merged])
+            .await
+            .expect("update");
         tx.commit().await.expect("commit");
+        assert_eq!(
+            notifications::find(db.reader(), Id(20))
+                .await
+                .expect("find"),
+            Some(merged)
+        );
         assert_eq!(actors::count(db.reader(), Id(20)).await.expect("count"), 2);
         let newest = actors::newest(db.reader(), Id(20), 3)
             .await
             .expect("newest");
-        assert_eq!(newest, [(Id(3), None), (Id(2), None)]);
+        assert_eq!(newest, [(Id(3), Some(Id(9))), (Id(2), None)]);
 
         notifications::mark_read(db.writer(), Id(1), Id(20), 300)
             .await
             .expect("read");
-        assert_eq!(
-            notifications::open_group(db.reader(), Id(1), key)
-                .await
-                .expect("closed"),
-            None
-        );
         assert!(
-            !notifications::touch(db.writer(), Id(20), 400)
-                .await
-                .expect("touch"),
-            "a read group takes no more"
+            open_groups(&db, &[(1, key)]).await.is_empty(),
+            "a read group is closed"
         );
         // Read, it no longer blocks a new group under the key.
         add(&db, &seed(22, 1, Some(key), &subject, 4, 500), None).await;
@@ -249,14 +296,9 @@ async fn sources_and_pairs_find_and_drop_actors_and_posts_take_theirs_along() {
         )
         .await;
         let mut tx = db.begin().await.expect("begin");
-        let second = Act {
-            notification: Id(30),
-            actor: Id(3),
-            recipient: Id(1),
-            at: 200,
-            source: Some(Id(71)),
-        };
-        actors::record(&mut tx, second).await.expect("second");
+        actors::record_all(&mut tx, &[act(30, 3, 1, 200, Some(71))])
+            .await
+            .expect("second");
         tx.commit().await.expect("commit");
         let reply = Subject::comment(Id(72), Id(5), Some(Id(60)));
         add(&db, &seed(31, 2, None, &reply, 3, 300), Some(72)).await;
@@ -345,10 +387,20 @@ async fn pruning_keeps_the_most_recent() {
 async fn preferences_default_to_on_and_remember_changes() {
     for db in databases().await {
         let reader = db.reader();
-        assert!(
-            preferences::enabled(reader, Id(1), "reaction")
-                .await
-                .expect("default")
+        let off = |pairs: &[(i64, &str)]| -> HashSet<(Id, String)> {
+            pairs
+                .iter()
+                .map(|(user, kind)| (Id(*user), kind.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            preferences::disabled_among(
+                &mut reader.acquire().await.expect("conn"),
+                &[Id(1), Id(2)]
+            )
+            .await
+            .expect("default"),
+            off(&[])
         );
         preferences::set(db.writer(), Id(1), "reaction", false, 1)
             .await
@@ -359,20 +411,23 @@ async fn preferences_default_to_on_and_remember_changes() {
         preferences::set(db.writer(), Id(1), "follow", true, 2)
             .await
             .expect("on again");
-        assert!(
-            !preferences::enabled(reader, Id(1), "reaction")
-                .await
-                .expect("off")
+        preferences::set(db.writer(), Id(3), "comment", false, 3)
+            .await
+            .expect("off");
+        assert_eq!(
+            preferences::disabled_among(
+                &mut reader.acquire().await.expect("conn"),
+                &[Id(1), Id(2), Id(3)]
+            )
+            .await
+            .expect("some off"),
+            off(&[(1, "reaction"), (3, "comment")])
         );
-        assert!(
-            preferences::enabled(reader, Id(1), "follow")
+        assert_eq!(
+            preferences::disabled_among(&mut reader.acquire().await.expect("conn"), &[Id(2)])
                 .await
-                .expect("on")
-        );
-        assert!(
-            preferences::enabled(reader, Id(2), "reaction")
-                .await
-                .expect("others")
+                .expect("others"),
+            off(&[])
         );
         let mut stored = preferences::of_user(reader, Id(1)).await.expect("all");
         stored.sort();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs `chorus bench social` against Chorus in distributed mode on this
-# machine: auth, users, posts, feed and the gateway as five processes on the
-# local PostgreSQL, Redis and RabbitMQ (scripts/services.sh start).
+# machine: auth, users, posts, feed, notifications, chat, media and the
+# gateway as eight processes on the local PostgreSQL, Redis and RabbitMQ
+# (scripts/services.sh start).
 #
 #   scripts/bench-distributed.sh [bench social flags…]
 #   e.g. scripts/bench-distributed.sh --graph reed98 --duration 20
@@ -94,6 +95,10 @@ chat=$(start chat "[services.chat]
 $listen
 [services.users]
 urls = [\"$users\"]")
+# Media keeps its files in a local folder (no S3 adapter yet): the work folder.
+media=$(start media "data_dir = \"$work/data\"
+[services.media]
+$listen")
 gateway=$(start gateway "listen = \"127.0.0.1:0\"
 [gateway.upstreams]
 auth = [\"$auth\"]
@@ -101,6 +106,7 @@ users = [\"$users\"]
 posts = [\"$posts\"]
 feed = [\"$feed\"]
 notifications = [\"$notifications\"]
-chat = [\"$chat\"]")
-echo "distributed Chorus: gateway $gateway (auth $auth, users $users, posts $posts, feed $feed, notifications $notifications, chat $chat)" >&2
+chat = [\"$chat\"]
+media = [\"$media\"]")
+echo "distributed Chorus: gateway $gateway (auth $auth, users $users, posts $posts, feed $feed, notifications $notifications, chat $chat, media $media)" >&2
 "$chorus" bench social --url "$gateway" "$@"

@@ -13,6 +13,7 @@ use chorus_chat::ChatConfig;
 use chorus_core::Secret;
 use chorus_feed::FeedConfig;
 use chorus_gateway::GatewayConfig;
+use chorus_media::MediaConfig;
 use chorus_ports::InfraConfig;
 use chorus_posts::PostsConfig;
 use chorus_telemetry::LogFormat;
@@ -39,6 +40,7 @@ pub struct Config {
     pub feed: FeedConfig,
     pub posts: PostsConfig,
     pub chat: ChatConfig,
+    pub media: MediaConfig,
     /// Per service: where it listens when it runs without the gateway in its
     /// process, and where other processes reach its instances for internal
     /// calls: `[services.users] listen = "…", urls = ["http://…"]`.
@@ -102,6 +104,7 @@ impl Default for Config {
             feed: FeedConfig::default(),
             posts: PostsConfig::default(),
             chat: ChatConfig::default(),
+            media: MediaConfig::default(),
             services: BTreeMap::new(),
         }
     }
@@ -141,6 +144,7 @@ const SECTIONS: &[&str] = &[
     "feed",
     "posts",
     "chat",
+    "media",
     "services",
 ];
 
@@ -202,6 +206,7 @@ impl Config {
         self.feed.validate()?;
         self.posts.validate()?;
         self.chat.validate()?;
+        self.media.validate()?;
         Ok(())
     }
 

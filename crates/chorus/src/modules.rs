@@ -36,6 +36,7 @@ pub enum Module {
     Feed,
     Notifications,
     Chat,
+    Media,
 }
 
 impl Module {
@@ -47,6 +48,7 @@ impl Module {
         Module::Feed,
         Module::Notifications,
         Module::Chat,
+        Module::Media,
         Module::Gateway,
     ];
 
@@ -59,6 +61,7 @@ impl Module {
             Module::Feed => chorus_feed::NAME,
             Module::Notifications => chorus_notifications::NAME,
             Module::Chat => chorus_chat::NAME,
+            Module::Media => chorus_media::NAME,
         }
     }
 
@@ -102,6 +105,8 @@ struct ServiceInfo {
     extra_paths: &'static [&'static str],
     /// What it consumes from the event bus.
     subscriptions: fn() -> Vec<Subscription>,
+    /// Upload routes that take bodies above the gateway's limit, and theirs.
+    body_limits: fn(&Config) -> Vec<(String, usize)>,
 }
 
 const SERVICES: &[ServiceInfo] = &[
@@ -110,36 +115,52 @@ const SERVICES: &[ServiceInfo] = &[
         openapi: chorus_auth::openapi,
         extra_paths: &[],
         subscriptions: Vec::new,
+        body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Users,
         openapi: chorus_users::openapi,
         extra_paths: &[],
         subscriptions: chorus_users::subscriptions,
+        body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Posts,
         openapi: chorus_posts::openapi,
         extra_paths: &[chorus_graphql::PATH],
         subscriptions: chorus_posts::subscriptions,
+        body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Feed,
         openapi: chorus_feed::openapi,
         extra_paths: &[],
         subscriptions: chorus_feed::subscriptions,
+        body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Notifications,
         openapi: chorus_notifications::openapi,
         extra_paths: &[],
         subscriptions: chorus_notifications::subscriptions,
+        body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Chat,
         openapi: chorus_chat::openapi,
         extra_paths: chorus_chat::SOCKET_IO_PATHS,
         subscriptions: chorus_chat::subscriptions,
+        body_limits: |_| Vec::new(),
+    },
+    ServiceInfo {
+        module: Module::Media,
+        openapi: chorus_media::openapi,
+        extra_paths: &[],
+        subscriptions: Vec::new,
+        body_limits: |config| {
+            let limit = config.media.upload_body_limit();
+            vec![(chorus_media::UPLOAD_PATH.to_string(), limit)]
+        },
     },
 ];
 
@@ -179,7 +200,7 @@ pub struct Running {
 
 /// Builds what every service of this process shares.
 pub async fn context(config: &Config) -> anyhow::Result<ServiceContext> {
-    let infra = Infra::connect(&config.infra).await?;
+    let infra = Infra::connect(&config.infra, &config.data_dir).await?;
     let ids = match config.node_id {
         Some(node) => IdGenerator::new(node),
         None => IdGenerator::with_random_node(),
@@ -261,6 +282,7 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
                 service: name.to_string(),
                 openapi: (service.openapi)(),
                 extra_paths: service.extra_paths.iter().map(|p| p.to_string()).collect(),
+                body_limits: (service.body_limits)(config),
                 backend,
             });
         }
@@ -401,6 +423,17 @@ async fn start_service(
                 readiness: chat.readiness(),
             })
         }
+        Module::Media => {
+            let media = chorus_media::MediaService::start(context, config.media.clone())
+                .await
+                .context("starting the media service")?;
+            Ok(Started {
+                module,
+                router: media.router(),
+                internal: Router::new(),
+                readiness: media.readiness(),
+            })
+        }
         Module::Gateway => unreachable!("the gateway is not a service"),
     }
 }
@@ -486,6 +519,7 @@ pub async fn migrate(config: &Config, modules: &[Module]) -> anyhow::Result<()> 
                 chorus_notifications::NotificationsService::migrate(&context).await?
             }
             Module::Chat => chorus_chat::ChatService::migrate(&context).await?,
+            Module::Media => chorus_media::MediaService::migrate(&context).await?,
             Module::Gateway => {}
         }
         println!("migrated {}", module.name());

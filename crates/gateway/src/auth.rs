@@ -59,13 +59,18 @@ pub(crate) async fn authenticate(
 }
 
 /// Signing up, logging in and refreshing must work with a stale token still
-/// in the client's hands.
+/// in the client's hands. A media's bytes are the same for everyone: an
+/// `<img>` sending an expired session cookie must still get them, and a
+/// page of images costs no session lookups.
 fn ignores_credentials(method: &Method, path: &str) -> bool {
-    method == Method::POST
-        && matches!(
+    match *method {
+        Method::POST => matches!(
             path,
             "/api/v1/auth/signup" | "/api/v1/auth/login" | "/api/v1/auth/refresh"
-        )
+        ),
+        Method::GET | Method::HEAD => path.starts_with("/media/"),
+        _ => false,
+    }
 }
 
 impl Authenticator {
@@ -238,5 +243,14 @@ mod tests {
         assert!(ignores_credentials(&Method::POST, "/api/v1/auth/login"));
         assert!(!ignores_credentials(&Method::GET, "/api/v1/auth/me"));
         assert!(!ignores_credentials(&Method::POST, "/api/v1/auth/logout"));
+    }
+
+    #[test]
+    fn media_bytes_ignore_credentials_but_uploads_and_deletes_do_not() {
+        assert!(ignores_credentials(&Method::GET, "/media/123"));
+        assert!(ignores_credentials(&Method::HEAD, "/media/123"));
+        assert!(!ignores_credentials(&Method::POST, "/api/v1/media"));
+        assert!(!ignores_credentials(&Method::DELETE, "/api/v1/media/123"));
+        assert!(!ignores_credentials(&Method::DELETE, "/media/123"));
     }
 }

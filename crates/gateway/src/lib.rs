@@ -9,7 +9,8 @@
 //!    `from_fn`, it clones the stack beneath it per request, so it sits low),
 //! 5. the request timeout (504; at least a minute for engine.io's long
 //!    polls) and JSON for framework-made 405/413 (`errors`),
-//! 6. the request body limit (413),
+//! 6. the request body limit (413): the gateway's, or a larger one a
+//!    service declares for an upload route ([`Upstream::body_limits`]),
 //!
 //! then, on service routes only, authentication (`auth`). With the
 //! benchmark-only `gateway.wrk2_api`, DeathStarBench's `/wrk2-api/*` routes
@@ -45,12 +46,12 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-use tower_http::limit::RequestBodyLimitLayer;
 
 pub use config::GatewayConfig;
 pub use openapi::openapi;
 
 use auth::Authenticator;
+use oversize::BodyLimits;
 use proxy::{Balancer, Proxy, Sessions};
 
 /// Where a service's requests go.
@@ -68,6 +69,9 @@ pub struct Upstream {
     pub openapi: utoipa::openapi::OpenApi,
     /// Routes the document does not list (e.g. `/graphql`), in axum syntax.
     pub extra_paths: Vec<String>,
+    /// Exact paths whose request bodies may pass `gateway.body_limit_bytes`,
+    /// with their own limit: uploads the service streams and bounds itself.
+    pub body_limits: Vec<(String, usize)>,
     pub backend: Backend,
 }
 
@@ -105,6 +109,13 @@ pub fn router(
     } = deps;
 
     let client = proxy::http_client(config.upstream_timeout().min(Duration::from_secs(2)));
+    let body_limits = Arc::new(BodyLimits {
+        default: config.body_limit_bytes,
+        paths: upstreams
+            .iter()
+            .flat_map(|upstream| upstream.body_limits.iter().cloned())
+            .collect(),
+    });
     let mut services = Router::new();
     let mut balancers = Vec::new();
     for upstream in upstreams {
@@ -168,11 +179,7 @@ pub fn router(
                 .layer(errors::EdgeLayer {
                     timeout: config.request_timeout(),
                 })
-                .layer(from_fn_with_state(
-                    config.body_limit_bytes,
-                    oversize::refuse_declared_oversize,
-                ))
-                .layer(RequestBodyLimitLayer::new(config.body_limit_bytes)),
+                .layer(from_fn_with_state(body_limits, oversize::limit_body)),
         );
     // Last, so that a router that fails to build leaves no task behind.
     if !balancers.is_empty() {
@@ -183,11 +190,12 @@ pub fn router(
     Ok(app)
 }
 
-/// Small answers gain nothing from gzip; images are compressed already; SSE
-/// and gRPC must not be buffered by a compressor.
+/// Small answers gain nothing from gzip; images and videos are compressed
+/// already; SSE and gRPC must not be buffered by a compressor.
 fn compressible() -> impl Predicate {
     SizeAbove::new(1024)
         .and(NotForContentType::IMAGES)
+        .and(NotForContentType::const_new("video/"))
         .and(NotForContentType::SSE)
         .and(NotForContentType::GRPC)
 }

@@ -1,11 +1,12 @@
 //! Which adapter each port uses, picked once at start from config.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::blobs::{BlobStore, LocalBlobs};
 use crate::bus::{EventBus, MemoryBus, RabbitBus};
 use crate::cache::{Cache, MemoryCache, RedisCache};
 use crate::pubsub::{MemoryPubSub, PubSub, RedisPubSub};
@@ -23,6 +24,9 @@ pub struct InfraConfig {
     pub pubsub_url: String,
     /// `memory` or an `amqp://` URL.
     pub bus_url: String,
+    /// Where blobs (media files) go: `local` (the `media` folder under the
+    /// data folder) or a `file:///absolute/folder` URL. S3 comes later.
+    pub blobs_url: String,
     /// Prefix of every key, channel, exchange, queue and PostgreSQL schema,
     /// so that several deployments (or test runs) share servers safely.
     pub namespace: String,
@@ -35,6 +39,7 @@ impl Default for InfraConfig {
             cache_url: "memory".into(),
             pubsub_url: "memory".into(),
             bus_url: "memory".into(),
+            blobs_url: "local".into(),
             namespace: "chorus".into(),
         }
     }
@@ -60,6 +65,7 @@ impl InfraConfig {
         check("cache_url", &self.cache_url, "memory", &["redis://"])?;
         check("pubsub_url", &self.pubsub_url, "memory", &["redis://"])?;
         check("bus_url", &self.bus_url, "memory", &["amqp://"])?;
+        self.blobs_folder(Path::new("."))?;
         anyhow::ensure!(
             !self.namespace.is_empty()
                 && self
@@ -77,6 +83,28 @@ impl InfraConfig {
             && self.cache_url == "memory"
             && self.pubsub_url == "memory"
             && self.uses_in_process_bus()
+            && self.blobs_url == "local"
+    }
+
+    /// The folder blobs go to, `data_dir` being the data folder.
+    pub fn blobs_folder(&self, data_dir: &Path) -> anyhow::Result<PathBuf> {
+        let url = self.blobs_url.as_str();
+        if url == "local" {
+            return Ok(data_dir.join("media"));
+        }
+        if let Some(path) = url.strip_prefix("file://") {
+            anyhow::ensure!(
+                path.starts_with('/'),
+                "setting infra.blobs_url = {url:?} must name an absolute folder: file:///srv/chorus/media"
+            );
+            return Ok(PathBuf::from(path));
+        }
+        if url.starts_with("s3://") || url.starts_with("http://") || url.starts_with("https://") {
+            anyhow::bail!(
+                "setting infra.blobs_url = {url:?}: S3-compatible object storage is not supported yet; use \"local\" or a file:/// URL"
+            );
+        }
+        anyhow::bail!("setting infra.blobs_url = {url:?} must be \"local\" or a file:/// URL")
     }
 
     /// Is the event bus the in-process one (reaching only this process's consumers)?
@@ -104,10 +132,12 @@ pub struct Infra {
     pub cache: Arc<dyn Cache>,
     pub pubsub: Arc<dyn PubSub>,
     pub bus: Arc<dyn EventBus>,
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 impl Infra {
-    pub async fn connect(config: &InfraConfig) -> anyhow::Result<Self> {
+    /// The adapters `config` names; embedded ones keep their files under `data_dir`.
+    pub async fn connect(config: &InfraConfig, data_dir: &Path) -> anyhow::Result<Self> {
         config.validate()?;
         let ns = &config.namespace;
         let cache: Arc<dyn Cache> = if config.cache_url == "memory" {
@@ -137,7 +167,13 @@ impl Infra {
                     .context("setting infra.bus_url: cannot reach RabbitMQ")?,
             )
         };
-        Ok(Self { cache, pubsub, bus })
+        let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobs::new(&config.blobs_folder(data_dir)?));
+        Ok(Self {
+            cache,
+            pubsub,
+            bus,
+            blobs,
+        })
     }
 }
 
@@ -153,6 +189,37 @@ mod tests {
         };
         let error = config.validate().expect_err("refused").to_string();
         assert!(error.contains("infra.bus_url"), "{error}");
+    }
+
+    #[test]
+    fn blobs_go_to_the_data_folder_or_a_named_one_and_s3_waits() {
+        let config = InfraConfig::default();
+        let data = Path::new("/srv/data");
+        assert_eq!(
+            config.blobs_folder(data).expect("local"),
+            data.join("media")
+        );
+        let elsewhere = InfraConfig {
+            blobs_url: "file:///mnt/media".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            elsewhere.blobs_folder(data).expect("a folder"),
+            Path::new("/mnt/media")
+        );
+        for (url, says) in [
+            ("s3://bucket/media", "not supported yet"),
+            ("file://relative/media", "absolute"),
+            ("ftp://x", "infra.blobs_url"),
+        ] {
+            let config = InfraConfig {
+                blobs_url: url.into(),
+                ..Default::default()
+            };
+            let error = config.validate().expect_err(url).to_string();
+            assert!(error.contains(says), "{url}: {error}");
+            assert!(error.contains("infra.blobs_url"), "{url}: {error}");
+        }
     }
 
     #[test]

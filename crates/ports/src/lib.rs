@@ -8,11 +8,13 @@
 //! | [`timeline::Timelines`] | in-process | Redis |
 //! | [`pubsub::PubSub`] | in-process | Redis |
 //! | [`bus::EventBus`] | in-process | RabbitMQ |
+//! | [`blobs::BlobStore`] | a local directory | S3-compatible (to come) |
 //!
 //! plus the transactional [`outbox`] and its relay, and the consumer-side
 //! [`inbox`] of applied event ids, which together give at-least-once delivery
 //! with effects applied once.
 
+pub mod blobs;
 pub mod bus;
 pub mod cache;
 pub mod config;
@@ -23,6 +25,7 @@ pub mod runtime;
 pub mod store;
 pub mod timeline;
 
+pub use blobs::{BlobKey, BlobStore};
 pub use bus::{EventBus, EventHandler, RetryPolicy, Subscription};
 pub use cache::Cache;
 pub use config::{Infra, InfraConfig};

@@ -13,7 +13,7 @@ use crate::{DbTarget, Infra, InfraConfig};
 
 #[derive(Clone)]
 pub struct ServiceContext {
-    /// The shared ports of this process (cache, pub/sub, event bus).
+    /// The shared ports of this process (cache, pub/sub, event bus, blobs).
     pub infra: Infra,
     pub infra_config: InfraConfig,
     /// Where embedded adapters keep their files.

@@ -88,8 +88,8 @@ impl Chorus {
         }
     }
 
-    /// Gateway, auth, users, posts, feed, notifications and chat as separate
-    /// processes on the real servers, one instance of each service.
+    /// Gateway, auth, users, posts, feed, notifications, chat and media as
+    /// separate processes on the real servers, one instance of each service.
     pub async fn distributed() -> Option<Self> {
         Self::distributed_with(&[]).await
     }
@@ -102,7 +102,8 @@ impl Chorus {
 
     /// The distributed deployment with `instances` instances of posts,
     /// notifications and chat behind the gateway (the realtime services and
-    /// the one that streams comments), the others once.
+    /// the one that streams comments), the others once (media keeps its
+    /// blobs in the deployment's folder, shared by nothing else).
     pub async fn distributed_scaled(env: &[(&str, &str)], instances: usize) -> Option<Self> {
         let postgres = chorus_testkit::postgres_url()?;
         let redis = chorus_testkit::redis_url()?;
@@ -141,6 +142,8 @@ impl Chorus {
                 deployment.start(name, any_port, &users_extra).await;
             }
         }
+        // One instance: its blobs are the local folder until S3 comes.
+        deployment.start("media", any_port, "").await;
 
         let upstreams: String = deployment
             .instances

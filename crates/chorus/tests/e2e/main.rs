@@ -27,6 +27,7 @@ mod graph;
 mod graphql;
 mod graphql_feed;
 mod harness;
+mod media;
 mod notifications;
 mod operations;
 mod posts;

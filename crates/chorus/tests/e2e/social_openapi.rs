@@ -8,7 +8,7 @@ use crate::harness::Chorus;
 
 crate::in_both_modes!(the_openapi_document_lists_every_social_route);
 
-const ROUTES: [(&str, &str); 46] = [
+const ROUTES: [(&str, &str); 50] = [
     ("/api/v1/users/{id_or_username}", "get"),
     ("/api/v1/users/me", "patch"),
     ("/api/v1/users/{id}/follow", "post"),
@@ -55,6 +55,10 @@ const ROUTES: [(&str, &str); 46] = [
     ("/api/v1/conversations/{id}/read", "post"),
     ("/api/v1/conversations/{id}/calls", "get"),
     ("/api/v1/calls/ice-servers", "get"),
+    ("/api/v1/media", "post"),
+    ("/api/v1/media/{id}", "get"),
+    ("/api/v1/media/{id}", "delete"),
+    ("/media/{id}", "get"),
 ];
 
 async fn the_openapi_document_lists_every_social_route(app: &Chorus) {

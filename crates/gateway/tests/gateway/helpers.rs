@@ -114,6 +114,15 @@ impl TestApp {
     }
 
     pub fn build(config: GatewayConfig, cache: Arc<dyn Cache>) -> Self {
+        Self::build_with(config, cache, Vec::new())
+    }
+
+    /// The echo service declaring `body_limits` of its own.
+    pub fn build_with(
+        config: GatewayConfig,
+        cache: Arc<dyn Cache>,
+        body_limits: Vec<(String, usize)>,
+    ) -> Self {
         chorus_testkit::init_test_logs();
         let deps = GatewayDeps {
             token_keys: token_keys(),
@@ -126,6 +135,7 @@ impl TestApp {
             service: "echo".to_string(),
             openapi: document(&["/api/v1/auth/me", "/api/v1/whoever"]),
             extra_paths: Vec::new(),
+            body_limits,
             backend: Backend::InProcess(echo_service()),
         };
         let router = chorus_gateway::router(&config, deps, vec![upstream]).expect("gateway router");

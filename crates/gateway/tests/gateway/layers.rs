@@ -75,6 +75,57 @@ async fn an_oversize_body_answers_413_in_the_error_shape() {
 }
 
 #[tokio::test]
+async fn an_upload_route_a_service_declares_gets_its_own_larger_limit() {
+    let config = GatewayConfig {
+        body_limit_bytes: 1024,
+        ..GatewayConfig::default()
+    };
+    let upload = ("/api/v1/echo".to_string(), 8 * 1024);
+    let app = TestApp::build_with(config, Arc::new(MemoryCache::new("t")), vec![upload]);
+    for declared in [true, false] {
+        let headers: &[(&str, &str)] = match declared {
+            true => &[(CONTENT_LENGTH.as_str(), "4096")],
+            false => &[],
+        };
+        let within = app
+            .send(request(
+                "POST",
+                "/api/v1/echo",
+                headers,
+                Body::from(vec![b'x'; 4096]),
+            ))
+            .await;
+        assert_eq!(within.status(), StatusCode::OK, "declared: {declared}");
+        assert_eq!(body_of(within).await.len(), 4096);
+
+        let beyond = app
+            .send(request(
+                "POST",
+                "/api/v1/echo",
+                &[],
+                Body::from(vec![b'x'; 9000]),
+            ))
+            .await;
+        assert_error(beyond, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    }
+    // Other routes keep the gateway's limit.
+    let elsewhere = app
+        .send(request(
+            "POST",
+            "/api/v1/whoever",
+            &[(CONTENT_LENGTH.as_str(), "4096")],
+            Body::from(vec![b'x'; 4096]),
+        ))
+        .await;
+    assert_error(
+        elsewhere,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_body_within_the_limit_passes() {
     let app = TestApp::new();
     let response = app
@@ -245,6 +296,7 @@ async fn services_whose_routes_collide_are_refused_at_start() {
         service: service.to_string(),
         openapi: document(&["/api/v1/same"]),
         extra_paths: Vec::new(),
+        body_limits: Vec::new(),
         backend,
     };
     let local = || Backend::InProcess(Router::new().route("/api/v1/same", get(|| async { "" })));
@@ -264,6 +316,7 @@ fn remote_upstreams_outside_a_runtime_are_refused_rather_than_panicking() {
         service: "users".to_string(),
         openapi: document(&["/api/v1/users/{id}"]),
         extra_paths: Vec::new(),
+        body_limits: Vec::new(),
         backend: Backend::Remote(vec!["http://127.0.0.1:9".to_string()]),
     };
     let error = chorus_gateway::router(&GatewayConfig::default(), deps(), vec![upstream])

@@ -200,6 +200,7 @@ impl Gateway {
                 "/api/v1/slow",
             ]),
             extra_paths: vec!["/api/v1/extra/{*rest}".to_string()],
+            body_limits: Vec::new(),
             backend: Backend::Remote(instances.iter().map(|instance| instance.url()).collect()),
         };
         let mut upstreams = others;
@@ -397,6 +398,7 @@ async fn in_process_and_remote_services_mix_behind_one_gateway() {
         service: "local".to_string(),
         openapi: document(&["/api/v1/local"]),
         extra_paths: Vec::new(),
+        body_limits: Vec::new(),
         backend: Backend::InProcess(Router::new().route("/api/v1/local", get(|| async { "here" }))),
     };
     let gateway = Gateway::start_with(&[&a], |_| {}, vec![local]).await;

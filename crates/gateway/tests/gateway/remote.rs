@@ -105,6 +105,7 @@ impl Gateway {
             service: "realtime".to_string(),
             openapi: document(remote.paths),
             extra_paths: remote.extra_paths.iter().map(|p| p.to_string()).collect(),
+            body_limits: Vec::new(),
             backend: Backend::Remote(remote.instances.iter().map(|i| i.url()).collect()),
         };
         let router = chorus_gateway::router(&config, deps, vec![upstream]).expect("gateway router");

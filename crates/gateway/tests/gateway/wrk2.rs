@@ -228,6 +228,7 @@ fn app(wrk2_api: bool) -> App {
         service: "chorus".to_string(),
         openapi: document(&["/api/v1/feed"]),
         extra_paths: Vec::new(),
+        body_limits: Vec::new(),
         backend: Backend::InProcess(fake_chorus(Arc::clone(&fake))),
     };
     let config = GatewayConfig {

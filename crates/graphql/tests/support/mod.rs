@@ -18,6 +18,7 @@ use axum::body::Body;
 use chorus_core::identity::IDENTITY_HEADER;
 use chorus_core::token::TokenKeys;
 use chorus_core::{Id, IdGenerator, Identity, IdentityKey, Secret};
+use chorus_ports::blobs::LocalBlobs;
 use chorus_ports::bus::MemoryBus;
 use chorus_ports::cache::MemoryCache;
 use chorus_ports::pubsub::MemoryPubSub;
@@ -215,6 +216,7 @@ fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceCont
             cache: Arc::new(MemoryCache::new(namespace)),
             pubsub: Arc::new(MemoryPubSub::new(namespace)),
             bus,
+            blobs: Arc::new(LocalBlobs::new(&data_dir.join("media"))),
         },
         infra_config: InfraConfig {
             store_url,

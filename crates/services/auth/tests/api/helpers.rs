@@ -12,6 +12,7 @@ use chorus_auth::{Argon2Config, AuthConfig, AuthService};
 use chorus_core::identity::IDENTITY_HEADER;
 use chorus_core::token::{AccessClaims, TokenKeys, revoked_session_key};
 use chorus_core::{Envelope, Id, IdGenerator, Identity, IdentityKey, Secret};
+use chorus_ports::blobs::LocalBlobs;
 use chorus_ports::bus::MemoryBus;
 use chorus_ports::cache::{MemoryCache, RedisCache};
 use chorus_ports::pubsub::MemoryPubSub;
@@ -114,6 +115,7 @@ impl TestApp {
             cache: Arc::new(MemoryCache::new(&ctx.infra_config.namespace)),
             pubsub: Arc::new(MemoryPubSub::new(&ctx.infra_config.namespace)),
             bus: Arc::new(MemoryBus::new()),
+            blobs: ctx.infra.blobs.clone(),
         };
         let data_dir = std::mem::take(&mut self.data_dir);
         let backend = self.backend.clone();
@@ -458,6 +460,7 @@ async fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> Servi
             cache,
             pubsub: Arc::new(MemoryPubSub::new(namespace)),
             bus,
+            blobs: Arc::new(LocalBlobs::new(&data_dir.join("media"))),
         },
         infra_config,
         data_dir,

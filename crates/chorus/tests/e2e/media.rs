@@ -2,7 +2,8 @@
 //! its bytes (type, ETag, 304, ranges), the same bytes twice, what is
 //! refused (by content, size, declared pixels, unreadable header), an
 //! upload above the gateway's own body limit, attaching to a post, and
-//! deleting. Images are limited to 20 000 bytes in these deployments.
+//! deleting; an image's WebP variant served through the gateway. Images are
+//! limited to 20 000 bytes in these deployments.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -35,7 +36,8 @@ async fn a_png_is_stored_and_served_with_caching_and_ranges(app: &Chorus) {
         (media["width"].clone(), media["height"].clone()),
         (json!(6), json!(4))
     );
-    assert_eq!(media["variants"], json!({}));
+    assert_eq!(media["variants"], json!({}), "no variant wider than 6 px");
+    assert!(media["blurhash"].is_string());
 
     let shown = api.get(&format!("/api/v1/media/{id}"), None).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
@@ -103,6 +105,30 @@ async fn a_png_is_stored_and_served_with_caching_and_ranges(app: &Chorus) {
         .await
         .expect("GET");
     assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    // A wider image gets a resized WebP copy, served alike at its own URL.
+    let wide = uploaded(&api, &ana, "wide.png", "image/png", &flat_png(400, 200)).await;
+    let small = &wide["variants"]["small"];
+    let small_url = format!("/media/{}/small", wide["id"].as_str().expect("id"));
+    assert_eq!(small["url"], small_url.as_str(), "{wide}");
+    assert_eq!(
+        (small["width"].clone(), small["height"].clone()),
+        (json!(150), json!(75))
+    );
+    assert!(
+        wide["variants"]["medium"].is_null(),
+        "none wider than the image"
+    );
+    let served = api.http.get(api.url(&small_url)).send().await.expect("GET");
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()["content-type"], "image/webp");
+    assert_eq!(
+        served.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let bytes = served.bytes().await.expect("bytes");
+    let decoded = image::load_from_memory(&bytes).expect("a WebP that decodes");
+    assert_eq!((decoded.width(), decoded.height()), (150, 75));
 }
 
 async fn the_same_bytes_twice_are_two_media_of_one_content(app: &Chorus) {
@@ -370,6 +396,16 @@ fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
     let image = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([seed, (x * 40) as u8, (y * 40) as u8])
     });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("encodes a PNG");
+    bytes.into_inner()
+}
+
+/// A PNG of one colour, small however wide.
+fn flat_png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([30, 120, 60]));
     let mut bytes = std::io::Cursor::new(Vec::new());
     image
         .write_to(&mut bytes, image::ImageFormat::Png)

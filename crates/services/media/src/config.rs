@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::imaging::VARIANT_NAMES;
+
 const MIB: u64 = 1024 * 1024;
 
 /// What a multipart body may carry beyond its file: boundaries, part
@@ -20,6 +22,10 @@ pub struct MediaConfig {
     /// Largest width × height an image may declare; more is refused before
     /// any decoding (a small file can declare a huge image).
     pub max_image_pixels: u64,
+    /// Widths of the resized WebP variants, ascending, named `small`,
+    /// `medium` and `large` in that order (at most three); only those
+    /// narrower than an image are made of it.
+    pub variant_widths: Vec<u32>,
 }
 
 impl Default for MediaConfig {
@@ -29,6 +35,7 @@ impl Default for MediaConfig {
             max_video_bytes: 50 * MIB,
             quota_bytes: 1024 * MIB,
             max_image_pixels: 40_000_000,
+            variant_widths: vec![150, 600, 1200],
         }
     }
 }
@@ -44,6 +51,17 @@ impl MediaConfig {
         ] {
             anyhow::ensure!(value > 0, "setting media.{name} must be above 0");
         }
+        let widths = &self.variant_widths;
+        anyhow::ensure!(
+            widths.len() <= VARIANT_NAMES.len(),
+            "setting media.variant_widths may list at most {} widths",
+            VARIANT_NAMES.len()
+        );
+        anyhow::ensure!(
+            widths.first().is_none_or(|&first| first > 0)
+                && widths.windows(2).all(|pair| pair[0] < pair[1]),
+            "setting media.variant_widths must be ascending and above 0"
+        );
         // Sizes are i64 in the database.
         anyhow::ensure!(
             self.quota_bytes <= i64::MAX as u64 / 2,
@@ -83,5 +101,25 @@ mod tests {
         };
         let error = config.validate().expect_err("refused").to_string();
         assert!(error.contains("media.max_image_pixels"), "{error}");
+    }
+
+    #[test]
+    fn variant_widths_must_ascend_and_be_at_most_three() {
+        for widths in [vec![600, 150], vec![0, 10], vec![1, 2, 3, 4], vec![5, 5]] {
+            let config = MediaConfig {
+                variant_widths: widths.clone(),
+                ..MediaConfig::default()
+            };
+            let error = config.validate().expect_err("refused").to_string();
+            assert!(
+                error.contains("media.variant_widths"),
+                "{widths:?}: {error}"
+            );
+        }
+        let none = MediaConfig {
+            variant_widths: Vec::new(),
+            ..MediaConfig::default()
+        };
+        none.validate().expect("no variants at all is allowed");
     }
 }

@@ -2,7 +2,7 @@
 //! size, pixels and per-user quota; stored once per content in the blob
 //! store; served with caching and byte ranges.
 //!
-//! It owns the `media`, `media_blobs` and `media_usage` tables and the
+//! It owns the `media`, `media_variants`, `media_blobs` and `media_usage` tables and the
 //! blobs under `sha256/`; publishes `media.uploaded` and `media.deleted`
 //! through its outbox. It consumes nothing yet (`user.deleted` will remove
 //! a deleted account's media).
@@ -11,6 +11,7 @@ pub mod app;
 mod config;
 pub mod domain;
 pub mod events;
+mod imaging;
 mod openapi;
 pub mod routes;
 mod store;

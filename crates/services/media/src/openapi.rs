@@ -8,7 +8,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{content, media, upload};
-use crate::views::MediaView;
+use crate::views::{MediaView, VariantView};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,10 +17,18 @@ use crate::views::MediaView;
         description = "Images (JPEG, PNG, GIF, WebP) and videos (MP4, WebM) users upload, \
                        told apart by their bytes, bounded in size, pixels and per-user quota. \
                        A media's `url` (`/media/{id}`) serves its bytes to anyone, cacheable \
-                       forever, with `ETag`, `If-None-Match` and byte ranges."
+                       forever, with `ETag`, `If-None-Match` and byte ranges. Images are \
+                       re-encoded on upload (no EXIF, nothing appended) and get resized WebP \
+                       `variants` (`/media/{id}/{variant}`) and a `blurhash`."
     ),
-    paths(upload::upload, media::show, media::delete, content::serve),
-    components(schemas(MediaView, ErrorBody, ErrorDetail)),
+    paths(
+        upload::upload,
+        media::show,
+        media::delete,
+        content::serve,
+        content::serve_variant
+    ),
+    components(schemas(MediaView, VariantView, ErrorBody, ErrorDetail)),
     modifiers(&SecuritySchemes),
     tags((name = "media", description = "Uploads and their bytes"))
 )]
@@ -67,6 +75,7 @@ mod tests {
             (routes::MEDIA, "get", false),
             (routes::MEDIA, "delete", true),
             (routes::CONTENT, "get", false),
+            (routes::VARIANT, "get", false),
         ] {
             assert!(paths[path][method].is_object(), "{method} {path} missing");
             assert_eq!(
@@ -86,11 +95,22 @@ mod tests {
         }
         assert!(content["200"]["content"]["image/png"].is_object());
         let required = &document["components"]["schemas"]["Media"]["required"];
-        for field in ["id", "url", "mime", "size", "width", "height", "variants"] {
+        for field in [
+            "id", "url", "mime", "size", "width", "height", "variants", "blurhash",
+        ] {
             let listed = required
                 .as_array()
                 .is_some_and(|r| r.iter().any(|f| f == field));
             assert!(listed, "{field} is always present (maybe null)");
+        }
+        let variants = &document["components"]["schemas"]["Media"]["properties"]["variants"];
+        assert_eq!(
+            variants["additionalProperties"]["$ref"],
+            "#/components/schemas/MediaVariant"
+        );
+        let variant = &document["components"]["schemas"]["MediaVariant"]["properties"];
+        for field in ["url", "width", "height", "mime"] {
+            assert!(variant[field].is_object(), "a variant's {field}");
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Deleting an upload: its owner only. The row goes, the owner gets the
-//! bytes back on their quota, and the blob goes with its last holder.
+//! Deleting an upload: its owner only. The rows go, the owner gets the
+//! bytes back on their quota, and each blob (the original's, the
+//! variants') goes with its last holder.
 
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_ports::outbox;
@@ -24,11 +25,22 @@ impl Media {
         {
             return Err(media_not_found());
         }
+        store::variants::delete_of(&mut *tx, id)
+            .await
+            .map_err(ApiError::internal)?;
         store::usage::refund(&mut *tx, media.owner_id, media.size)
             .await
             .map_err(ApiError::internal)?;
         outbox::enqueue(&mut tx, &events::deleted(self.ids(), &media)).await?;
-        self.release_in(&mut tx, &media.sha256).await?;
+        // Always in the same order, so that two deletes sharing blobs
+        // cannot each lock one the other waits for.
+        let mut blobs: Vec<&str> = std::iter::once(media.sha256.as_str())
+            .chain(media.variants.iter().map(|v| v.sha256.as_str()))
+            .collect();
+        blobs.sort_unstable();
+        for sha256 in blobs {
+            self.release_in(&mut tx, sha256).await?;
+        }
         tx.commit().await.map_err(ApiError::internal)?;
         self.inner.after_commit.run(self.db()).await;
         tracing::info!("media deleted");

@@ -2,10 +2,12 @@
 //! routes call these methods and nothing else.
 //!
 //! An upload is spooled to a temporary file as it arrives ([`spool`]),
-//! bounded and sniffed on the way, then stored ([`upload`]); a delete
-//! removes the row and, with its last holder, the blob ([`delete`]).
+//! bounded and sniffed on the way, then checked and (images) re-encoded
+//! with resized variants ([`process`]) and stored ([`upload`]); a delete
+//! removes the rows and, with their last holder, the blobs ([`delete`]).
 
 mod delete;
+mod process;
 mod spool;
 mod upload;
 
@@ -17,6 +19,7 @@ use chorus_core::{ApiError, ApiResult, Id, IdGenerator};
 use chorus_ports::Db;
 use chorus_ports::blobs::{Blob, BlobError, BlobKey, BlobStore};
 use chorus_ports::outbox::AfterCommit;
+use tokio::sync::Semaphore;
 
 use crate::config::MediaConfig;
 use crate::store::{self, MediaRecord};
@@ -37,6 +40,8 @@ struct Inner {
     after_commit: AfterCommit,
     /// Where uploads are spooled while they arrive.
     spool_dir: PathBuf,
+    /// Bounds the images decoded at once (each may take hundreds of MiB).
+    processing: Arc<Semaphore>,
 }
 
 impl Media {
@@ -56,6 +61,9 @@ impl Media {
                 config,
                 after_commit,
                 spool_dir,
+                processing: Arc::new(Semaphore::new(
+                    std::thread::available_parallelism().map_or(1, |n| n.get()),
+                )),
             }),
         }
     }
@@ -76,21 +84,26 @@ impl Media {
         &self.inner.ids
     }
 
-    /// The upload `id`.
+    /// The upload `id`, with its variants.
     pub async fn get(&self, id: Id) -> ApiResult<MediaRecord> {
-        store::media::find(self.db().reader(), id)
+        let mut media = store::media::find(self.db().reader(), id)
             .await
             .map_err(ApiError::internal)?
-            .ok_or_else(media_not_found)
+            .ok_or_else(media_not_found)?;
+        media.variants = store::variants::of(self.db().reader(), id)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(media)
     }
 
-    /// The bytes of `media`, whole or a range of them.
+    /// The bytes whose SHA-256 is `sha256` (a media's or a variant's),
+    /// whole or a range of them.
     pub async fn content(
         &self,
-        media: &MediaRecord,
+        sha256: &str,
         range: Option<RangeInclusive<u64>>,
     ) -> ApiResult<Blob> {
-        match self.blobs().get(&blob_key(&media.sha256)?, range).await {
+        match self.blobs().get(&blob_key(sha256)?, range).await {
             Ok(blob) => Ok(blob),
             Err(BlobError::RangeNotSatisfiable { .. }) => Err(ApiError::new(
                 http::StatusCode::RANGE_NOT_SATISFIABLE,
@@ -98,8 +111,7 @@ impl Media {
                 "the range starts past the end of the file",
             )),
             Err(error) => Err(ApiError::internal(format!(
-                "reading the bytes of media {}: {error:#}",
-                media.id
+                "reading the blob {sha256}: {error:#}"
             ))),
         }
     }

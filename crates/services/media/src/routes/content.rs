@@ -1,5 +1,6 @@
-//! `GET /media/{id}`: the bytes, for everyone, cacheable forever (an id's
-//! bytes never change), with conditional requests and byte ranges.
+//! `GET /media/{id}` and `GET /media/{id}/{variant}`: the bytes, for
+//! everyone, cacheable forever (an id's bytes never change), with
+//! conditional requests and byte ranges.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -12,7 +13,7 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-use super::{AppState, MediaId};
+use super::{AppState, MediaId, VariantPath};
 use crate::domain::etag;
 use crate::domain::range::{self, RangeRequest};
 
@@ -53,8 +54,67 @@ pub async fn serve(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let media = state.media.get(id).await?;
-    let etag = etag::of(&media.sha256);
-    let size = u64::try_from(media.size).map_err(ApiError::internal)?;
+    let file = Served {
+        sha256: &media.sha256,
+        mime: &media.mime,
+        size: media.size,
+    };
+    serve_file(&state, file, &headers).await
+}
+
+/// A resized WebP copy of an image, served as the original is.
+#[utoipa::path(
+    get,
+    path = "/media/{id}/{variant}",
+    tag = "media",
+    operation_id = "media_variant_content",
+    params(
+        ("id" = String, Path, description = "The media"),
+        ("variant" = String, Path, description = "A name among the media's `variants`: `small`, `medium` or `large`"),
+        ("Range" = Option<String>, Header, description = "As for `/media/{id}`"),
+        ("If-None-Match" = Option<String>, Header, description = "As for `/media/{id}`"),
+        ("If-Range" = Option<String>, Header, description = "As for `/media/{id}`"),
+    ),
+    responses(
+        (status = 200, description = "Every byte, with the same caching headers as `/media/{id}`", content(([u8] = "image/webp"))),
+        (status = 206, description = "The range asked for, with `Content-Range`", content(([u8] = "image/webp"))),
+        (status = 304, description = "The client's copy (`If-None-Match`) is current"),
+        (status = 404, description = "No such media, or no such variant of it", body = ErrorBody),
+        (status = 416, description = "The range starts past the end; `Content-Range: bytes */<size>`", body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(media_id = %path.id, variant = %path.variant))]
+pub async fn serve_variant(
+    State(state): State<AppState>,
+    path: VariantPath,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let media = state.media.get(path.id).await?;
+    let Some(variant) = media.variants.iter().find(|v| v.name == path.variant) else {
+        return Err(ApiError::not_found("no such variant of this media"));
+    };
+    let file = Served {
+        sha256: &variant.sha256,
+        mime: &variant.mime,
+        size: variant.size,
+    };
+    serve_file(&state, file, &headers).await
+}
+
+/// What is served: content-addressed bytes of a known type and size.
+struct Served<'a> {
+    sha256: &'a str,
+    mime: &'a str,
+    size: i64,
+}
+
+async fn serve_file(
+    state: &AppState,
+    file: Served<'_>,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let etag = etag::of(file.sha256);
+    let size = u64::try_from(file.size).map_err(ApiError::internal)?;
     let header = |name| {
         headers
             .get(name)
@@ -72,7 +132,7 @@ pub async fn serve(
         RangeRequest::Part(range) => Some(range),
         RangeRequest::Unsatisfiable => return unsatisfiable(size),
     };
-    let blob = match state.media.content(&media, range.clone()).await {
+    let blob = match state.media.content(file.sha256, range.clone()).await {
         Err(error) if error.status == StatusCode::RANGE_NOT_SATISFIABLE => {
             return unsatisfiable(size);
         }
@@ -87,7 +147,7 @@ pub async fn serve(
     let mut response = Response::new(Body::from_stream(blob.stream));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, value(&media.mime)?);
+    headers.insert(CONTENT_TYPE, value(file.mime)?);
     headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
     if status == StatusCode::PARTIAL_CONTENT {
         let last = blob.range.end.saturating_sub(1);

@@ -20,10 +20,19 @@ pub const MEDIA: &str = "/api/v1/media/{id}";
 /// Where the bytes are served: outside `/api/v1`, like any static file,
 /// so a CDN or a plain proxy can front it.
 pub const CONTENT: &str = "/media/{id}";
+/// Where a resized copy is served: beside the original, cached alike.
+pub const VARIANT: &str = "/media/{id}/{variant}";
 
 /// The `url` of media `id`.
 pub fn content_path(id: Id) -> String {
     CONTENT.replace("{id}", &id.to_string())
+}
+
+/// The `url` of media `id`'s variant `name`.
+pub fn variant_path(id: Id, name: &str) -> String {
+    VARIANT
+        .replace("{id}", &id.to_string())
+        .replace("{variant}", name)
 }
 
 /// What every handler shares.
@@ -51,7 +60,9 @@ pub fn router(state: AppState) -> Router {
         .route(MEDIA, get(media::show).delete(media::delete))
         .layer(middleware::map_response(private_answers));
     // Not private: the same bytes for everyone, cached by anyone.
-    let content = Router::new().route(CONTENT, get(content::serve));
+    let content = Router::new()
+        .route(CONTENT, get(content::serve))
+        .route(VARIANT, get(content::serve_variant));
     api.merge(content)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .with_state(state)
@@ -69,5 +80,24 @@ impl<S: Send + Sync> FromRequestParts<S> for MediaId {
             .await
             .map_err(|_| not_found())?;
         raw.parse().map(MediaId).map_err(|_| not_found())
+    }
+}
+
+/// The `{id}` and `{variant}` of a variant's path; an id that is none: 404.
+pub struct VariantPath {
+    pub id: Id,
+    pub variant: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for VariantPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let not_found = || crate::app::media_not_found();
+        let Path((raw, variant)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        let id = raw.parse().map_err(|_| not_found())?;
+        Ok(Self { id, variant })
     }
 }

@@ -48,7 +48,7 @@ pub struct UploadForm {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 413, description = "Larger than allowed for its kind (`payload_too_large`), or past the caller's quota (`quota_exceeded`)", body = ErrorBody),
         (status = 415, description = "Not a JPEG, PNG, GIF, WebP, MP4 or WebM file, judged by its bytes", body = ErrorBody),
-        (status = 422, description = "An image whose header cannot be read (`invalid_image`) or that declares too many pixels (`image_too_large`)", body = ErrorBody),
+        (status = 422, description = "An image that does not decode, whole (`invalid_image`), or that declares too many pixels (`image_too_large`)", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %identity.user_id))]

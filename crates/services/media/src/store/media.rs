@@ -4,6 +4,8 @@ use chorus_core::Id;
 use chorus_core::time::{Timestamp, from_micros, to_micros};
 use sqlx::{Any, Executor};
 
+use super::VariantRecord;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaRecord {
     pub id: Id,
@@ -14,15 +16,29 @@ pub struct MediaRecord {
     pub size: i64,
     pub width: Option<i64>,
     pub height: Option<i64>,
+    /// Images only.
+    pub blurhash: Option<String>,
     pub created_at: Timestamp,
+    /// Kept in `media_variants`: empty from [`find`], filled by the caller.
+    pub variants: Vec<VariantRecord>,
 }
 
-type Row = (i64, i64, String, String, i64, Option<i64>, Option<i64>, i64);
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
 
-const COLUMNS: &str = "id, owner_id, sha256, mime, size, width, height, created_at";
+const COLUMNS: &str = "id, owner_id, sha256, mime, size, width, height, blurhash, created_at";
 
 fn record(row: Row) -> MediaRecord {
-    let (id, owner_id, sha256, mime, size, width, height, created_at) = row;
+    let (id, owner_id, sha256, mime, size, width, height, blurhash, created_at) = row;
     MediaRecord {
         id: Id(id),
         owner_id: Id(owner_id),
@@ -31,7 +47,9 @@ fn record(row: Row) -> MediaRecord {
         size,
         width,
         height,
+        blurhash,
         created_at: from_micros(created_at),
+        variants: Vec::new(),
     }
 }
 
@@ -40,8 +58,8 @@ pub async fn insert<'e>(
     media: &MediaRecord,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO media (id, owner_id, sha256, mime, size, width, height, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO media (id, owner_id, sha256, mime, size, width, height, blurhash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(media.id.as_i64())
     .bind(media.owner_id.as_i64())
@@ -50,6 +68,7 @@ pub async fn insert<'e>(
     .bind(media.size)
     .bind(media.width)
     .bind(media.height)
+    .bind(&media.blurhash)
     .bind(to_micros(media.created_at))
     .execute(db)
     .await?;

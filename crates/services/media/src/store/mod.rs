@@ -1,5 +1,5 @@
 //! The media service's SQL, written once for SQLite and PostgreSQL (sqlx
-//! `Any`): uploads ([`media`]), who holds each blob ([`holders`]) and the
+//! `Any`): uploads ([`media`]), their resized copies ([`variants`]), who holds each blob ([`holders`]) and the
 //! bytes each owner keeps ([`usage`]).
 //!
 //! Single statements take any executor: a pool, or `&mut *tx` to take part
@@ -8,8 +8,10 @@
 pub mod holders;
 pub mod media;
 pub mod usage;
+pub mod variants;
 
 pub use media::MediaRecord;
+pub use variants::VariantRecord;
 
 #[cfg(test)]
 mod tests;

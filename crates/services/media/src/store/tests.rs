@@ -4,7 +4,7 @@ use chorus_core::Id;
 use chorus_core::time::from_micros;
 use chorus_ports::{Db, DbTarget};
 
-use super::{MediaRecord, holders, media, usage};
+use super::{MediaRecord, VariantRecord, holders, media, usage, variants};
 
 /// A migrated database per backend, and what to drop afterwards.
 async fn databases() -> Vec<(Db, Option<(String, String)>)> {
@@ -53,7 +53,9 @@ fn record(id: i64, owner: i64, width: Option<i64>) -> MediaRecord {
         size: 1234,
         width,
         height: width.map(|w| w * 2),
+        blurhash: width.map(|_| "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into()),
         created_at: from_micros(1_700_000_000_123_456),
+        variants: Vec::new(),
     }
 }
 
@@ -68,6 +70,47 @@ async fn a_row_reads_back_as_written_and_deletes_once() {
         assert!(media::delete(db.writer(), Id(1)).await.expect("deletes"));
         assert!(!media::delete(db.writer(), Id(1)).await.expect("deletes"));
         assert_eq!(media::find(db.reader(), Id(1)).await.expect("finds"), None);
+        db.close().await;
+        drop_schema(schema).await;
+    }
+}
+
+#[tokio::test]
+async fn variants_read_back_narrowest_first_and_delete_with_their_media() {
+    for (db, schema) in databases().await {
+        let variant = |name: &str, width: i64| VariantRecord {
+            name: name.into(),
+            sha256: format!("{width:064}"),
+            mime: "image/webp".into(),
+            size: width * 10,
+            width,
+            height: width / 2,
+        };
+        let (large, small) = (variant("large", 1200), variant("small", 150));
+        variants::insert(db.writer(), Id(5), &large)
+            .await
+            .expect("inserts");
+        variants::insert(db.writer(), Id(5), &small)
+            .await
+            .expect("inserts");
+        variants::insert(db.writer(), Id(6), &small)
+            .await
+            .expect("inserts");
+        let found = variants::of(db.reader(), Id(5)).await.expect("reads");
+        assert_eq!(found, [small.clone(), large]);
+        variants::delete_of(db.writer(), Id(5))
+            .await
+            .expect("deletes");
+        assert!(
+            variants::of(db.reader(), Id(5))
+                .await
+                .expect("reads")
+                .is_empty()
+        );
+        assert_eq!(
+            variants::of(db.reader(), Id(6)).await.expect("reads"),
+            [small]
+        );
         db.close().await;
         drop_schema(schema).await;
     }

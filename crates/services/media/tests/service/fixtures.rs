@@ -64,6 +64,65 @@ pub fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
     bytes.into_inner()
 }
 
+/// A PNG of one colour: small however large (a 2000×1000 one fits the
+/// tests' 20 000-byte limit).
+pub fn flat_png(width: u32, height: u32) -> Vec<u8> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([40, 90, 200]));
+    let mut bytes = Vec::new();
+    let encoder =
+        PngEncoder::new_with_quality(&mut bytes, CompressionType::Best, FilterType::Adaptive);
+    image.write_with_encoder(encoder).expect("encodes a PNG");
+    bytes
+}
+
+/// A real JPEG with an EXIF segment (APP1) right after its start, carrying
+/// `marker` in a text tag, an orientation and a GPS IFD entry: what a phone
+/// camera leaves.
+pub fn jpeg_with_exif(width: u32, height: u32, marker: &str, orientation: u16) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 8) as u8, (y * 8) as u8, 128])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image)
+        .expect("encodes a JPEG");
+    // TIFF, little-endian: IFD0 with ImageDescription (the marker, ASCII),
+    // Orientation (a SHORT, in place) and GPSInfo (an offset, here to an
+    // empty GPS IFD).
+    let text = [marker.as_bytes(), b"\0"].concat();
+    let ifd0 = 8u32;
+    let entries = 3u16;
+    let text_at = ifd0 + 2 + u32::from(entries) * 12 + 4;
+    let gps_at = text_at + text.len() as u32;
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend_from_slice(&ifd0.to_le_bytes());
+    tiff.extend_from_slice(&entries.to_le_bytes());
+    for (tag, kind, count, value) in [
+        (0x010E_u16, 2_u16, text.len() as u32, text_at),
+        (0x0112, 3, 1, u32::from(orientation)),
+        (0x8825, 4, 1, gps_at),
+    ] {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&count.to_le_bytes());
+        tiff.extend_from_slice(&value.to_le_bytes());
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    tiff.extend_from_slice(&text);
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // the GPS IFD: no entries, no next
+    let payload = [&b"Exif\0\0"[..], &tiff].concat();
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    app1.extend_from_slice(&payload);
+    [&jpeg[..2], &app1, &jpeg[2..]].concat()
+}
+
+/// Where `needle` first occurs in `haystack`.
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 /// A well-formed PNG header declaring `width` × `height` pixels, with a
 /// token of pixel data: what an image bomb looks like before decoding.
 pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {

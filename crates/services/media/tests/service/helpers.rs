@@ -4,7 +4,7 @@
 //! tests can pass them. Every event it publishes is recorded.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -36,13 +36,15 @@ pub enum Backend {
     Postgres(String),
 }
 
-/// The limits every test runs with.
-pub const CONFIG: MediaConfig = MediaConfig {
-    max_image_bytes: 10_000,
+/// The limits every test runs with (pixels enough for a 2000×1000 image,
+/// to get every default variant of it).
+pub static CONFIG: LazyLock<MediaConfig> = LazyLock::new(|| MediaConfig {
+    max_image_bytes: 20_000,
     max_video_bytes: 30_000,
     quota_bytes: 100_000,
-    max_image_pixels: 1_000_000,
-};
+    max_image_pixels: 2_000_000,
+    variant_widths: vec![150, 600, 1200],
+});
 
 pub struct TestApp {
     pub router: Router,
@@ -85,7 +87,7 @@ impl TestApp {
             .subscribe(subscription, events.clone())
             .await
             .expect("subscribes");
-        let media = MediaService::start(&ctx, CONFIG)
+        let media = MediaService::start(&ctx, CONFIG.clone())
             .await
             .expect("media starts");
         Self {

@@ -7,5 +7,6 @@ mod helpers;
 
 mod deleting;
 mod limits;
+mod processing;
 mod serving;
 mod uploads;

@@ -29,7 +29,8 @@ async fn a_png_is_stored_and_described(app: &TestApp) {
         (media["width"].clone(), media["height"].clone()),
         (json!(3), json!(2))
     );
-    assert_eq!(media["variants"], json!({}));
+    assert_eq!(media["variants"], json!({}), "none narrower than 3 pixels");
+    assert!(media["blurhash"].is_string());
     assert!(
         media["created_at"]
             .as_str()
@@ -182,6 +183,8 @@ async fn a_video_is_stored_without_dimensions(app: &TestApp) {
         media["width"].is_null() && media["height"].is_null(),
         "{media}"
     );
+    assert!(media["blurhash"].is_null());
+    assert_eq!(media["variants"], json!({}));
 
     let webm = [&[0x1A, 0x45, 0xDF, 0xA3][..], &[0x42; 100]].concat();
     let media = app.uploaded(app.user(), &webm).await;

@@ -6,6 +6,7 @@
 mod auth;
 mod http;
 mod load;
+mod media;
 mod notifications;
 mod posts;
 mod realtime;
@@ -41,6 +42,9 @@ pub enum Scenario {
     /// (run in this process beside the users service, on `CHORUS_INFRA__*`
     /// or embedded ports), with publish-to-push latency.
     Notifications,
+    /// Upload-and-process throughput for a 2 MB photo: a noisy JPEG made in
+    /// memory, uploaded to `POST /api/v1/media` again and again.
+    Media,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -55,7 +59,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
     /// Concurrent connections for the request-rate phases [default: 64;
-    /// social: 256]; notifications: events published but not yet applied [default: 64].
+    /// social: 256; media: 4]; notifications: events published but not yet applied [default: 64].
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Where the JSON and Markdown reports go.
@@ -124,6 +128,7 @@ async fn over_http(args: &BenchArgs) -> anyhow::Result<Report> {
             social::run(&server, duration, concurrency, &args.social).await
         }
         Scenario::Realtime => realtime::run(&server, duration, &args.realtime).await,
+        Scenario::Media => media::run(server.addr, duration, args.concurrency.unwrap_or(4)).await,
         Scenario::Notifications => Err(anyhow::anyhow!(
             "the notifications scenario runs in this process, not over HTTP"
         )),
@@ -138,6 +143,7 @@ fn server_env(args: &BenchArgs) -> anyhow::Result<Vec<(String, String)>> {
     let mut env = match args.scenario {
         Scenario::Social => social::embedded_env(),
         Scenario::Realtime => realtime::embedded_env(),
+        Scenario::Media => media::embedded_env(),
         Scenario::Auth | Scenario::Posts | Scenario::Notifications => Vec::new(),
     };
     for pair in &args.server_env {

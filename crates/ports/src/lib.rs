@@ -23,6 +23,8 @@ pub mod outbox;
 pub mod pubsub;
 pub mod runtime;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod timeline;
 
 pub use blobs::{BlobKey, BlobStore};

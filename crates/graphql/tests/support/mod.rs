@@ -16,20 +16,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use chorus_core::identity::IDENTITY_HEADER;
-use chorus_core::token::TokenKeys;
-use chorus_core::{Id, IdGenerator, Identity, IdentityKey, Secret};
-use chorus_ports::blobs::LocalBlobs;
-use chorus_ports::bus::MemoryBus;
-use chorus_ports::cache::MemoryCache;
-use chorus_ports::pubsub::MemoryPubSub;
-use chorus_ports::{EventBus, Infra, InfraConfig, ServiceContext};
+use chorus_core::{Id, Identity};
+use chorus_ports::ServiceContext;
 use chorus_posts::PostsService;
 use chorus_posts::app::{NewComment, NewPost, Posts};
 use http::Request;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use fake_users::FakeUsers;
@@ -206,30 +199,9 @@ impl Drop for TestApp {
 }
 
 fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceContext {
-    let store_url = match backend {
-        Backend::Sqlite => "sqlite".to_string(),
-        Backend::Postgres(url) => url.clone(),
+    let postgres_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres(url) => Some(url.as_str()),
     };
-    let bus: Arc<dyn EventBus> = Arc::new(MemoryBus::new());
-    ServiceContext {
-        infra: Infra {
-            cache: Arc::new(MemoryCache::new(namespace)),
-            pubsub: Arc::new(MemoryPubSub::new(namespace)),
-            bus,
-            blobs: Arc::new(LocalBlobs::new(&data_dir.join("media"))),
-        },
-        infra_config: InfraConfig {
-            store_url,
-            namespace: namespace.to_string(),
-            ..InfraConfig::default()
-        },
-        data_dir,
-        ids: Arc::new(IdGenerator::with_random_node()),
-        identity_key: IdentityKey::new(&Secret::new("internal identity key for tests")),
-        token_keys: TokenKeys::new(&Secret::new("access token secret for tests")),
-        access_ttl: Duration::from_secs(900),
-        draining: CancellationToken::new(),
-        shutdown: CancellationToken::new(),
-        tasks: TaskTracker::new(),
-    }
+    chorus_ports::testing::service_context(postgres_url, namespace, data_dir)
 }

@@ -5,27 +5,18 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use chorus_core::identity::IDENTITY_HEADER;
-use chorus_core::token::TokenKeys;
-use chorus_core::{Envelope, Id, IdGenerator, Identity, IdentityKey, Secret};
+use chorus_core::{Envelope, Id, Identity};
 use chorus_media::{MediaConfig, MediaService};
-use chorus_ports::blobs::{BlobKey, LocalBlobs};
-use chorus_ports::bus::MemoryBus;
-use chorus_ports::cache::MemoryCache;
-use chorus_ports::pubsub::MemoryPubSub;
-use chorus_ports::{
-    EventBus, EventHandler, Infra, InfraConfig, RetryPolicy, ServiceContext, Subscription,
-};
+use chorus_ports::blobs::BlobKey;
+use chorus_ports::{EventHandler, RetryPolicy, ServiceContext, Subscription};
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::fixtures::Form;
@@ -293,35 +284,11 @@ impl TestResponse {
 }
 
 fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceContext {
-    let infra_config = match backend {
-        Backend::Sqlite => InfraConfig {
-            namespace: namespace.to_string(),
-            ..InfraConfig::default()
-        },
-        Backend::Postgres(url) => InfraConfig {
-            store_url: url.clone(),
-            namespace: namespace.to_string(),
-            ..InfraConfig::default()
-        },
+    let postgres_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres(url) => Some(url.as_str()),
     };
-    let bus: Arc<dyn EventBus> = Arc::new(MemoryBus::new());
-    ServiceContext {
-        infra: Infra {
-            cache: Arc::new(MemoryCache::new(namespace)),
-            pubsub: Arc::new(MemoryPubSub::new(namespace)),
-            bus,
-            blobs: Arc::new(LocalBlobs::new(&data_dir.join("media"))),
-        },
-        infra_config,
-        data_dir,
-        ids: Arc::new(IdGenerator::with_random_node()),
-        identity_key: IdentityKey::new(&Secret::new("internal identity key for tests")),
-        token_keys: TokenKeys::new(&Secret::new("access token secret for tests")),
-        access_ttl: Duration::from_secs(900),
-        draining: CancellationToken::new(),
-        shutdown: CancellationToken::new(),
-        tasks: TaskTracker::new(),
-    }
+    chorus_ports::testing::service_context(postgres_url, namespace, data_dir)
 }
 
 /// Runs each named scenario (`async fn name(app: &TestApp)`) on SQLite, and

@@ -12,14 +12,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use chorus_core::identity::IDENTITY_HEADER;
-use chorus_core::token::TokenKeys;
-use chorus_core::{Envelope, Id, IdGenerator, Identity, IdentityKey, Secret};
+use chorus_core::{Envelope, Id, IdGenerator, Identity};
 use chorus_notifications::{Notifications, NotificationsService};
-use chorus_ports::blobs::LocalBlobs;
-use chorus_ports::bus::MemoryBus;
-use chorus_ports::cache::MemoryCache;
-use chorus_ports::pubsub::MemoryPubSub;
-use chorus_ports::{Db, EventBus, Infra, InfraConfig, ServiceContext};
+use chorus_ports::{Db, ServiceContext};
 use chorus_rpc::push::{NOTIFICATIONS_CHANNEL, NotificationPush};
 use chorus_users::UsersService;
 use futures::StreamExt;
@@ -28,8 +23,6 @@ use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 #[derive(Clone)]
@@ -432,35 +425,11 @@ pub fn card_ids(cards: &Value) -> Vec<String> {
 }
 
 fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceContext {
-    let infra_config = match backend {
-        Backend::Sqlite => InfraConfig {
-            namespace: namespace.to_string(),
-            ..InfraConfig::default()
-        },
-        Backend::Postgres(url) => InfraConfig {
-            store_url: url.clone(),
-            namespace: namespace.to_string(),
-            ..InfraConfig::default()
-        },
+    let postgres_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres(url) => Some(url.as_str()),
     };
-    let bus: Arc<dyn EventBus> = Arc::new(MemoryBus::new());
-    ServiceContext {
-        infra: Infra {
-            cache: Arc::new(MemoryCache::new(namespace)),
-            pubsub: Arc::new(MemoryPubSub::new(namespace)),
-            bus,
-            blobs: Arc::new(LocalBlobs::new(&data_dir.join("media"))),
-        },
-        infra_config,
-        data_dir,
-        ids: Arc::new(IdGenerator::with_random_node()),
-        identity_key: IdentityKey::new(&Secret::new("internal identity key for tests")),
-        token_keys: TokenKeys::new(&Secret::new("access token secret for tests")),
-        access_ttl: Duration::from_secs(900),
-        draining: CancellationToken::new(),
-        shutdown: CancellationToken::new(),
-        tasks: TaskTracker::new(),
-    }
+    chorus_ports::testing::service_context(postgres_url, namespace, data_dir)
 }
 
 /// Runs each named scenario (`async fn name(app: &TestApp)`) on SQLite, and

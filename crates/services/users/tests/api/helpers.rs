@@ -10,20 +10,13 @@ use async_trait::async_trait;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use chorus_core::identity::IDENTITY_HEADER;
-use chorus_core::token::TokenKeys;
-use chorus_core::{Envelope, Id, IdGenerator, Identity, IdentityKey, Secret};
-use chorus_ports::blobs::LocalBlobs;
-use chorus_ports::bus::MemoryBus;
-use chorus_ports::cache::MemoryCache;
-use chorus_ports::pubsub::MemoryPubSub;
-use chorus_ports::{EventBus, EventHandler, Infra, InfraConfig, ServiceContext, Subscription};
+use chorus_core::{Envelope, Id, IdGenerator, Identity};
+use chorus_ports::{EventHandler, ServiceContext, Subscription};
 use chorus_users::UsersService;
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, mpsc};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 /// Every event type the service publishes.
@@ -329,35 +322,11 @@ impl EventHandler for Collector {
 }
 
 fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceContext {
-    let infra_config = match backend {
-        Backend::Sqlite => InfraConfig {
-            namespace: namespace.to_string(),
-            ..InfraConfig::default()
-        },
-        Backend::Postgres(url) => InfraConfig {
-            store_url: url.clone(),
-            namespace: namespace.to_string(),
-            ..InfraConfig::default()
-        },
+    let postgres_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres(url) => Some(url.as_str()),
     };
-    let bus: Arc<dyn EventBus> = Arc::new(MemoryBus::new());
-    ServiceContext {
-        infra: Infra {
-            cache: Arc::new(MemoryCache::new(namespace)),
-            pubsub: Arc::new(MemoryPubSub::new(namespace)),
-            bus,
-            blobs: Arc::new(LocalBlobs::new(&data_dir.join("media"))),
-        },
-        infra_config,
-        data_dir,
-        ids: Arc::new(IdGenerator::with_random_node()),
-        identity_key: IdentityKey::new(&Secret::new("internal identity key for tests")),
-        token_keys: TokenKeys::new(&Secret::new("access token secret for tests")),
-        access_ttl: Duration::from_secs(900),
-        draining: CancellationToken::new(),
-        shutdown: CancellationToken::new(),
-        tasks: TaskTracker::new(),
-    }
+    chorus_ports::testing::service_context(postgres_url, namespace, data_dir)
 }
 
 /// Runs each named scenario (`async fn name(app: &TestApp)`) on SQLite, and

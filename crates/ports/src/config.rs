@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::blobs::{BlobStore, LocalBlobs};
+use crate::blobs::{BlobStore, LocalBlobs, S3Blobs, S3Url};
 use crate::bus::{EventBus, MemoryBus, RabbitBus};
 use crate::cache::{Cache, MemoryCache, RedisCache};
 use crate::pubsub::{MemoryPubSub, PubSub, RedisPubSub};
@@ -25,7 +25,10 @@ pub struct InfraConfig {
     /// `memory` or an `amqp://` URL.
     pub bus_url: String,
     /// Where blobs (media files) go: `local` (the `media` folder under the
-    /// data folder) or a `file:///absolute/folder` URL. S3 comes later.
+    /// data folder), a `file:///absolute/folder` URL, or an S3-compatible
+    /// bucket: `s3://bucket[/prefix][?endpoint=http://host:port&region=…]`,
+    /// credentials from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`
+    /// (see [`S3Url`]).
     pub blobs_url: String,
     /// Prefix of every key, channel, exchange, queue and PostgreSQL schema,
     /// so that several deployments (or test runs) share servers safely.
@@ -65,7 +68,7 @@ impl InfraConfig {
         check("cache_url", &self.cache_url, "memory", &["redis://"])?;
         check("pubsub_url", &self.pubsub_url, "memory", &["redis://"])?;
         check("bus_url", &self.bus_url, "memory", &["amqp://"])?;
-        self.blobs_folder(Path::new("."))?;
+        self.blobs_target(Path::new("."))?;
         anyhow::ensure!(
             !self.namespace.is_empty()
                 && self
@@ -86,25 +89,29 @@ impl InfraConfig {
             && self.blobs_url == "local"
     }
 
-    /// The folder blobs go to, `data_dir` being the data folder.
-    pub fn blobs_folder(&self, data_dir: &Path) -> anyhow::Result<PathBuf> {
+    /// Where blobs go, `data_dir` being the data folder.
+    pub fn blobs_target(&self, data_dir: &Path) -> anyhow::Result<BlobsTarget> {
         let url = self.blobs_url.as_str();
         if url == "local" {
-            return Ok(data_dir.join("media"));
+            return Ok(BlobsTarget::Folder(data_dir.join("media")));
         }
         if let Some(path) = url.strip_prefix("file://") {
             anyhow::ensure!(
                 path.starts_with('/'),
                 "setting infra.blobs_url = {url:?} must name an absolute folder: file:///srv/chorus/media"
             );
-            return Ok(PathBuf::from(path));
+            return Ok(BlobsTarget::Folder(PathBuf::from(path)));
         }
-        if url.starts_with("s3://") || url.starts_with("http://") || url.starts_with("https://") {
+        if url.starts_with("s3://") {
+            return Ok(BlobsTarget::S3(S3Url::parse(url)?));
+        }
+        if url.starts_with("http://") || url.starts_with("https://") {
             anyhow::bail!(
-                "setting infra.blobs_url = {url:?}: S3-compatible object storage is not supported yet; use \"local\" or a file:/// URL"
+                "setting infra.blobs_url: an S3-compatible server is named by its bucket, with the server as an option: s3://bucket?endpoint=http://host:port"
             );
         }
-        anyhow::bail!("setting infra.blobs_url = {url:?} must be \"local\" or a file:/// URL")
+        // Not quoted: an unknown URL may hold a secret.
+        anyhow::bail!("setting infra.blobs_url must be \"local\", a file:/// URL or an s3:// URL")
     }
 
     /// Is the event bus the in-process one (reaching only this process's consumers)?
@@ -124,6 +131,13 @@ impl InfraConfig {
             }
         }
     }
+}
+
+/// Where `infra.blobs_url` sends blobs.
+#[derive(Debug, Clone)]
+pub enum BlobsTarget {
+    Folder(PathBuf),
+    S3(S3Url),
 }
 
 /// The shared ports of one process, built once from config.
@@ -167,7 +181,10 @@ impl Infra {
                     .context("setting infra.bus_url: cannot reach RabbitMQ")?,
             )
         };
-        let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobs::new(&config.blobs_folder(data_dir)?));
+        let blobs: Arc<dyn BlobStore> = match config.blobs_target(data_dir)? {
+            BlobsTarget::Folder(folder) => Arc::new(LocalBlobs::new(&folder)),
+            BlobsTarget::S3(url) => Arc::new(S3Blobs::new(&url)?),
+        };
         Ok(Self {
             cache,
             pubsub,
@@ -192,25 +209,31 @@ mod tests {
     }
 
     #[test]
-    fn blobs_go_to_the_data_folder_or_a_named_one_and_s3_waits() {
-        let config = InfraConfig::default();
+    fn blobs_go_to_the_data_folder_a_named_one_or_a_bucket() {
         let data = Path::new("/srv/data");
-        assert_eq!(
-            config.blobs_folder(data).expect("local"),
-            data.join("media")
-        );
-        let elsewhere = InfraConfig {
-            blobs_url: "file:///mnt/media".into(),
-            ..Default::default()
+        let target = |url: &str| {
+            InfraConfig {
+                blobs_url: url.into(),
+                ..Default::default()
+            }
+            .blobs_target(data)
+            .expect(url)
         };
-        assert_eq!(
-            elsewhere.blobs_folder(data).expect("a folder"),
-            Path::new("/mnt/media")
+        assert!(matches!(target("local"), BlobsTarget::Folder(f) if f == data.join("media")));
+        assert!(
+            matches!(target("file:///mnt/media"), BlobsTarget::Folder(f) if f == Path::new("/mnt/media"))
         );
+        let BlobsTarget::S3(bucket) = target("s3://media/prod?endpoint=http://127.0.0.1:8333")
+        else {
+            panic!("an s3:// URL names a bucket");
+        };
+        assert_eq!(bucket.to_string(), "s3://media/prod");
         for (url, says) in [
-            ("s3://bucket/media", "not supported yet"),
+            ("s3://", "bucket is missing"),
+            ("s3://bucket/media?nonsense=1", "nonsense"),
+            ("http://127.0.0.1:8333/bucket", "endpoint="),
             ("file://relative/media", "absolute"),
-            ("ftp://x", "infra.blobs_url"),
+            ("ftp://x", "s3:// URL"),
         ] {
             let config = InfraConfig {
                 blobs_url: url.into(),

@@ -8,7 +8,7 @@
 //! | [`timeline::Timelines`] | in-process | Redis |
 //! | [`pubsub::PubSub`] | in-process | Redis |
 //! | [`bus::EventBus`] | in-process | RabbitMQ |
-//! | [`blobs::BlobStore`] | a local directory | S3-compatible (to come) |
+//! | [`blobs::BlobStore`] | a local directory | S3-compatible (or a local directory) |
 //!
 //! plus the transactional [`outbox`] and its relay, and the consumer-side
 //! [`inbox`] of applied event ids, which together give at-least-once delivery

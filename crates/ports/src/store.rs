@@ -270,18 +270,42 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
-/// A URL with its password masked, for messages and logs.
+/// A URL with its password, and query options that hold secrets (an S3
+/// URL's `secret_access_key`, `session_token`…), masked, for messages and logs.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (location, query) = match url.split_once('?') {
+        Some((location, query)) => (location, Some(query)),
+        None => (url, None),
+    };
+    let location = match (location.find("://"), location.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
+            let userinfo = &location[scheme + 3..at];
             match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &location[..scheme + 3], &location[at..])
+                }
+                None => location.to_string(),
             }
         }
-        _ => url.to_string(),
-    }
+        _ => location.to_string(),
+    };
+    let Some(query) = query else {
+        return location;
+    };
+    let secret = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        ["secret", "token", "password", "customer_key"]
+            .iter()
+            .any(|word| name.contains(word))
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if secret(name) => format!("{name}=***"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{location}?{}", query.join("&"))
 }
 
 #[cfg(test)]
@@ -296,6 +320,16 @@ mod tests {
         );
         assert_eq!(redact("postgres://root@h/test"), "postgres://root@h/test");
         assert_eq!(redact("redis://127.0.0.1"), "redis://127.0.0.1");
+        assert_eq!(
+            redact(
+                "s3://b/p?endpoint=http://h:1&access_key_id=k&secret_access_key=s%2F&session_token=t"
+            ),
+            "s3://b/p?endpoint=http://h:1&access_key_id=k&secret_access_key=***&session_token=***"
+        );
+        assert_eq!(
+            redact("postgres://u:pw@h/db?sslmode=require"),
+            "postgres://u:***@h/db?sslmode=require"
+        );
     }
 
     #[test]

@@ -1,15 +1,14 @@
 //! The blob store contract, written once and run on every adapter: a local
-//! folder now; an S3-compatible store joins with its adapter (one more
-//! `#[tokio::test]` calling [`blob_conformance`], skipped when no server
-//! answers, like the Redis and RabbitMQ suites).
+//! folder, and an S3-compatible bucket (skipped when no server answers, like
+//! the Redis and RabbitMQ suites; `scripts/services.sh start` runs SeaweedFS).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chorus_ports::blobs::{BlobError, BlobKey, BlobStore, LocalBlobs};
-use chorus_testkit::unique_namespace;
+use chorus_ports::blobs::{BlobError, BlobKey, BlobStore, LocalBlobs, S3Blobs, S3Url};
+use chorus_testkit::{s3_url_under, unique_namespace};
 use futures::TryStreamExt;
 
 /// The longest any one adapter's run may take before the test fails.
@@ -70,8 +69,8 @@ async fn bytes_put_read_back_exactly(blobs: &Arc<dyn BlobStore>) {
 }
 
 async fn a_file_put_reads_back_exactly(blobs: &Arc<dyn BlobStore>, scratch: &Path) {
-    // Larger than any adapter's part, and not a multiple of one.
-    let content = pattern(3 * 1024 * 1024 + 17);
+    // Larger than any adapter's part (S3's are 5 MiB), and not a multiple of one.
+    let content = pattern(2 * 5 * 1024 * 1024 + 17);
     let file = scratch.join("upload.bin");
     std::fs::write(&file, &content).expect("writes the file");
     let key = key("conformance/from-a-file");
@@ -81,6 +80,8 @@ async fn a_file_put_reads_back_exactly(blobs: &Arc<dyn BlobStore>, scratch: &Pat
         Some(content.len() as u64)
     );
     assert!(read(blobs, &key, None).await == content, "the bytes differ");
+    // The largest blob: not left behind on a shared server.
+    blobs.delete(&key).await.expect("delete");
 }
 
 async fn putting_a_missing_file_fails_and_stores_nothing(
@@ -238,6 +239,53 @@ async fn a_local_blob_is_a_file_at_its_key_under_the_folder_made_at_first_use() 
     assert_eq!(
         std::fs::read(root.join("sha256").join("00ff")).expect("the file"),
         b"x"
+    );
+}
+
+/// A bucket on the test S3 server, under a prefix no other run uses.
+fn s3_blobs(url: &str) -> S3Blobs {
+    S3Blobs::new(&S3Url::parse(url).expect("the test S3 URL")).expect("the S3 adapter")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blob_contract_holds_on_an_s3_bucket() {
+    chorus_testkit::init_test_logs();
+    let Some(url) = chorus_testkit::s3_url() else {
+        return;
+    };
+    let scratch = Folder::new();
+    std::fs::create_dir_all(&scratch.0).expect("scratch folder");
+    let blobs = s3_blobs(&s3_url_under(&url, &unique_namespace("blobs")));
+    blob_conformance(Arc::new(blobs), &scratch.0).await;
+}
+
+#[tokio::test]
+async fn an_s3_blob_is_an_object_at_its_key_under_the_prefix() {
+    let Some(url) = chorus_testkit::s3_url() else {
+        return;
+    };
+    let run = unique_namespace("blobs");
+    let prefixed = s3_blobs(&s3_url_under(&url, &run));
+    prefixed
+        .put(&key("sha256/00ff"), Bytes::from_static(b"x"))
+        .await
+        .expect("put");
+    let whole_bucket = s3_blobs(&url);
+    let under_prefix = key(&format!("{run}/sha256/00ff"));
+    assert_eq!(
+        whole_bucket.head(&under_prefix).await.expect("head"),
+        Some(1)
+    );
+    let elsewhere = s3_blobs(&s3_url_under(&url, &unique_namespace("blobs")));
+    assert_eq!(
+        elsewhere.head(&key("sha256/00ff")).await.expect("head"),
+        None,
+        "another prefix sees none of it"
+    );
+    whole_bucket.delete(&under_prefix).await.expect("delete");
+    assert_eq!(
+        prefixed.head(&key("sha256/00ff")).await.expect("head"),
+        None
     );
 }
 

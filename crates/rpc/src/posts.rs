@@ -9,17 +9,62 @@ use chorus_core::{ApiResult, Id};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::users::UserCard;
+use crate::users::{Relation, UserCard};
 
 /// The most ids one [`PostsApi`] call takes; more is refused (400
 /// `validation_failed`), so that no caller can ask for unbounded work.
 pub const MAX_IDS: usize = 1_000;
 
-/// A media attached to a post.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+/// A media attached to a post, as the media service described it when it
+/// was uploaded (`media.uploaded`): the posts service keeps that copy, so
+/// showing a post asks the media service nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = PostMedia)]
 pub struct MediaView {
     pub id: Id,
+    /// Where its bytes are served (`/media/{id}`).
+    pub url: String,
+    /// `image/jpeg`, `image/png`, `image/gif`, `image/webp`, `video/mp4` or
+    /// `video/webm`; empty for a media known from before posts kept it.
+    pub mime: String,
+    /// Bytes.
+    pub size: i64,
+    /// Of the stored image; `null` for videos.
+    #[schema(required = true)]
+    pub width: Option<i64>,
+    #[schema(required = true)]
+    pub height: Option<i64>,
+    /// Resized WebP copies of an image by name (`small`, `medium`,
+    /// `large`), only those narrower than the image.
+    pub variants: BTreeMap<String, MediaVariant>,
+}
+
+impl MediaView {
+    /// All that is known of a media whose description was never received
+    /// (one recorded before posts kept them): its id and where it is served.
+    pub fn bare(id: Id) -> Self {
+        Self {
+            id,
+            url: format!("/media/{id}"),
+            mime: String::new(),
+            size: 0,
+            width: None,
+            height: None,
+            variants: BTreeMap::new(),
+        }
+    }
+}
+
+/// A resized copy of an image attached to a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = PostMediaVariant)]
+pub struct MediaVariant {
+    /// `/media/{id}/{name}`.
+    pub url: String,
+    pub width: i64,
+    pub height: i64,
+    /// `image/webp`.
+    pub mime: String,
 }
 
 /// A post as its viewer sees it.
@@ -64,8 +109,8 @@ pub struct PostBody {
     pub content: String,
     /// `public`, `followers` or `private`.
     pub visibility: String,
-    /// In the order the author attached them.
-    pub media_ids: Vec<Id>,
+    /// In the order the author attached them; a deleted media is gone.
+    pub media: Vec<MediaView>,
     pub hashtags: Vec<String>,
     /// Usernames without `@`.
     pub mentions: Vec<String>,
@@ -79,6 +124,32 @@ pub struct PostBody {
     pub edited_at: Option<Timestamp>,
 }
 
+/// Who may see a post of `visibility` (`public`, `followers`, `private`):
+/// the author sees everything; a block either way hides everything; public
+/// is for all, followers for followers, private (or anything unknown) for
+/// nobody else. `relation` is how `viewer` stands with `author` (`None`
+/// for an anonymous viewer). The posts service's rule, here so that every
+/// service showing posts (search, the feed) applies it alike.
+pub fn may_see(
+    visibility: &str,
+    viewer: Option<Id>,
+    author: Id,
+    relation: Option<Relation>,
+) -> bool {
+    if viewer == Some(author) {
+        return true;
+    }
+    let relation = relation.unwrap_or_default();
+    if relation.blocked {
+        return false;
+    }
+    match visibility {
+        "public" => true,
+        "followers" => viewer.is_some() && relation.following,
+        _ => false,
+    }
+}
+
 impl PostBody {
     /// The post as a viewer sees it: `author` is the card of `author_id`,
     /// `my_reactions` the viewer's kinds (see [`PostsApi::reactions_of`]).
@@ -88,11 +159,7 @@ impl PostBody {
             author,
             content: self.content,
             visibility: self.visibility,
-            media: self
-                .media_ids
-                .into_iter()
-                .map(|id| MediaView { id })
-                .collect(),
+            media: self.media,
             hashtags: self.hashtags,
             mentions: self.mentions,
             repost_of: self.repost_of,
@@ -112,14 +179,23 @@ impl PostBody {
 }
 
 /// The posts service, as other services call it (the feed builds its pages
-/// from it). Both methods are batched reads, idempotent, and take at most
-/// [`MAX_IDS`] ids; errors are [`chorus_core::ApiError`]s, carried across
-/// the gRPC transport like [`crate::UsersApi`]'s.
+/// from it; search rebuilds its index from it). Every method is a batched
+/// read, idempotent, and takes or answers at most [`MAX_IDS`] ids; errors
+/// are [`chorus_core::ApiError`]s, carried across the gRPC transport like
+/// [`crate::UsersApi`]'s.
 #[async_trait]
 pub trait PostsApi: Send + Sync + 'static {
     /// Bodies of the posts among `ids` that exist, in no particular order.
     /// No visibility check: the caller decides who sees what.
     async fn bodies(&self, ids: &[Id]) -> ApiResult<Vec<PostBody>>;
+
+    /// Bodies of the posts whose id is above `after` (all when `None`), in
+    /// ascending id order, at most `limit` (1 to [`MAX_IDS`], else 400): a
+    /// keyset scan of every post, whatever its visibility, for a caller that
+    /// rebuilds its own copy (search). Pass the last id of a page as the next
+    /// `after`; a page shorter than `limit` is the last. Deleted posts are
+    /// gone from the store, so never answered.
+    async fn bodies_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<PostBody>>;
 
     /// The kinds `viewer` reacted with, per post among `posts` (sorted like
     /// the posts service sorts them); posts without a reaction of theirs are
@@ -139,7 +215,26 @@ mod tests {
             author_id: Id(2),
             content: "hi #tag @bob".into(),
             visibility: "followers".into(),
-            media_ids: vec![Id(7), Id(5)],
+            media: vec![
+                MediaView {
+                    id: Id(7),
+                    url: "/media/7".into(),
+                    mime: "image/png".into(),
+                    size: 1234,
+                    width: Some(800),
+                    height: Some(600),
+                    variants: BTreeMap::from([(
+                        "small".into(),
+                        MediaVariant {
+                            url: "/media/7/small".into(),
+                            width: 150,
+                            height: 112,
+                            mime: "image/webp".into(),
+                        },
+                    )]),
+                },
+                MediaView::bare(Id(5)),
+            ],
             hashtags: vec!["tag".into()],
             mentions: vec!["bob".into()],
             repost_of: Some(Id(3)),
@@ -183,7 +278,13 @@ mod tests {
                 "author": {"id": "2", "username": "alice", "display_name": "Alice", "avatar_url": null},
                 "content": "hi #tag @bob",
                 "visibility": "followers",
-                "media": [{"id": "7"}, {"id": "5"}],
+                "media": [
+                    {"id": "7", "url": "/media/7", "mime": "image/png", "size": 1234,
+                     "width": 800, "height": 600, "variants": {"small": {
+                        "url": "/media/7/small", "width": 150, "height": 112, "mime": "image/webp"}}},
+                    {"id": "5", "url": "/media/5", "mime": "", "size": 0,
+                     "width": null, "height": null, "variants": {}},
+                ],
                 "hashtags": ["tag"],
                 "mentions": ["bob"],
                 "repost_of": "3",

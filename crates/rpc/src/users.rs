@@ -8,6 +8,11 @@ use chorus_core::{ApiResult, Id};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The most cards one [`UsersApi::cards_after`] call answers (as many as
+/// [`crate::posts::MAX_IDS`]); a larger `limit` is refused (400
+/// `validation_failed`), so that no caller can ask for unbounded work.
+pub const MAX_CARDS: usize = 1_000;
+
 /// The public face of an account, as embedded in posts and comments:
 /// `{id, username, display_name, avatar_url}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -105,6 +110,13 @@ pub trait UsersApi: Send + Sync + 'static {
     /// Cards of the accounts among `ids` that exist, in no particular order.
     async fn cards(&self, ids: &[Id]) -> ApiResult<Vec<UserCard>>;
 
+    /// Cards of the accounts whose id is above `after` (all when `None`), in
+    /// ascending id order, at most `limit` (1 to [`MAX_CARDS`], else 400): a
+    /// keyset scan of every account, for a caller that rebuilds its own copy
+    /// (search). Pass the last id of a page as the next `after`; a page
+    /// shorter than `limit` is the last.
+    async fn cards_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<UserCard>>;
+
     /// How `viewer` stands with each of `targets`; a target absent from the
     /// answer has no relation (`Relation::default()`).
     async fn relations(&self, viewer: Id, targets: &[Id]) -> ApiResult<HashMap<Id, Relation>>;
@@ -167,6 +179,10 @@ mod tests {
     #[async_trait]
     impl UsersApi for RelationsOnly {
         async fn cards(&self, _: &[Id]) -> ApiResult<Vec<UserCard>> {
+            unreachable!()
+        }
+
+        async fn cards_after(&self, _: Option<Id>, _: usize) -> ApiResult<Vec<UserCard>> {
             unreachable!()
         }
 

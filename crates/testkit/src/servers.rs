@@ -1,4 +1,5 @@
-//! The real servers a test may use, found once per process.
+//! The real servers a test may use (PostgreSQL, Redis, RabbitMQ, an
+//! S3-compatible store), found once per process.
 //!
 //! Each `*_url` function answers the server's URL if something listens at its
 //! address, or `None` (after saying once on stderr what is skipped) so the test
@@ -45,6 +46,15 @@ const RABBITMQ: Server = Server {
     default_port: 5672,
 };
 
+/// The bucket, endpoint and dev credentials of the SeaweedFS that
+/// `scripts/services.sh` starts.
+const S3: Server = Server {
+    name: "S3",
+    env: "CHORUS_TEST_S3_URL",
+    default_url: "s3://chorus-test?endpoint=http://127.0.0.1:8333&access_key_id=chorus&secret_access_key=chorus-secret",
+    default_port: 8333,
+};
+
 /// The PostgreSQL URL for tests, if a server answers there.
 pub fn postgres_url() -> Option<String> {
     static FOUND: OnceLock<Option<String>> = OnceLock::new();
@@ -63,12 +73,31 @@ pub fn amqp_url() -> Option<String> {
     FOUND.get_or_init(|| discover(&RABBITMQ)).clone()
 }
 
+/// The `s3://bucket?endpoint=…` URL (an `infra.blobs_url`) for tests, if a
+/// server answers at its endpoint. Tests put their objects under a prefix of
+/// their own: see [`s3_url_under`].
+pub fn s3_url() -> Option<String> {
+    static FOUND: OnceLock<Option<String>> = OnceLock::new();
+    FOUND.get_or_init(|| discover(&S3)).clone()
+}
+
+/// `url` with `prefix` added to its key prefix, so that one test's objects
+/// never meet another's in the shared bucket.
+pub fn s3_url_under(url: &str, prefix: &str) -> String {
+    let (location, query) = url
+        .split_once('?')
+        .map_or((url, None), |(l, q)| (l, Some(q)));
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    format!("{}/{prefix}{query}", location.trim_end_matches('/'))
+}
+
 fn discover(server: &Server) -> Option<String> {
     let url = std::env::var(server.env)
         .ok()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| server.default_url.to_string());
-    let addr = host_port(&url, server.default_port);
+    // An S3 URL's host is its bucket: the server is its endpoint option.
+    let addr = host_port(endpoint_option(&url).unwrap_or(&url), server.default_port);
     if reachable(&addr) {
         return Some(url);
     }
@@ -105,6 +134,14 @@ fn host_port(url: &str, default_port: u16) -> String {
     } else {
         format!("{host_port}:{default_port}")
     }
+}
+
+/// The `endpoint=` option of a URL's query, if any.
+fn endpoint_option(url: &str) -> Option<&str> {
+    let (_, query) = url.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("endpoint="))
 }
 
 fn reachable(addr: &str) -> bool {
@@ -181,6 +218,22 @@ mod tests {
         assert_eq!(host_port("redis://[::1]/0", 6379), "[::1]:6379");
         assert_eq!(host_port("redis://[::1]:7000", 6379), "[::1]:7000");
         assert_eq!(host_port("redis://u:p@h:1?x=y", 6379), "h:1");
+    }
+
+    #[test]
+    fn an_s3_server_is_found_at_its_endpoint_and_prefixes_nest() {
+        let url = "s3://bucket?region=x&endpoint=http://127.0.0.1:8333";
+        assert_eq!(endpoint_option(url), Some("http://127.0.0.1:8333"));
+        assert_eq!(
+            host_port(endpoint_option(url).expect("endpoint"), 1),
+            "127.0.0.1:8333"
+        );
+        assert_eq!(endpoint_option("s3://bucket/p"), None);
+        assert_eq!(
+            s3_url_under(url, "t_a"),
+            "s3://bucket/t_a?region=x&endpoint=http://127.0.0.1:8333"
+        );
+        assert_eq!(s3_url_under("s3://bucket/p/", "t_a"), "s3://bucket/p/t_a");
     }
 
     #[test]

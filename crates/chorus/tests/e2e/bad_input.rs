@@ -26,6 +26,7 @@ crate::in_both_modes!(
     bad_tokens_are_401s,
     a_forged_identity_header_is_refused,
     unknown_routes_and_methods_answer_in_the_error_shape,
+    a_media_path_climbing_out_is_a_4xx,
 );
 
 async fn malformed_json_is_a_400(app: &Chorus) {
@@ -318,4 +319,31 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape(app: &Chorus) {
         .await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     wrong_method.error_code();
+}
+
+/// A media key or path that tries to climb out of the media store (`../`,
+/// encoded or not) is a clean 4xx, never a file from elsewhere or a 500.
+async fn a_media_path_climbing_out_is_a_4xx(app: &Chorus) {
+    let api = Api::new(&app.base);
+    for path in [
+        "/media/..%2F..%2Fsecrets.json",
+        "/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/media/..%5C..%5Csecrets.json",
+        "/media/1/..%2F..%2Fsecrets.json",
+        "/api/v1/media/..%2Fsecrets.json",
+        "/media/sha256%2F..%2F..%2Fsecrets.json",
+    ] {
+        let answer = api.get(path, None).await;
+        assert!(
+            answer.status.is_client_error(),
+            "{path}: {} {}",
+            answer.status,
+            answer.body
+        );
+        assert!(
+            answer.body["error"]["code"].is_string(),
+            "{path}: the error shape: {}",
+            answer.body
+        );
+    }
 }

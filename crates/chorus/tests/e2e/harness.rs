@@ -34,6 +34,12 @@ pub struct Chorus {
     /// reach one instance around the gateway); empty when embedded.
     pub instances: BTreeMap<String, Vec<String>>,
     processes: Vec<Child>,
+    /// What a further instance of a distributed deployment is started
+    /// with: the shared `[infra]` config, the environment, and the URLs of
+    /// users and posts (empty when embedded).
+    infra: String,
+    env: Vec<(String, String)>,
+    peers_config: String,
 }
 
 pub fn binary() -> &'static str {
@@ -85,6 +91,9 @@ impl Chorus {
             namespace: None,
             instances: BTreeMap::new(),
             processes: vec![child],
+            infra: String::new(),
+            env: owned(env),
+            peers_config: String::new(),
         }
     }
 
@@ -102,16 +111,24 @@ impl Chorus {
 
     /// The distributed deployment with `instances` instances of posts,
     /// notifications and chat behind the gateway (the realtime services and
-    /// the one that streams comments), the others once (media keeps its
-    /// blobs in the deployment's folder, shared by nothing else).
+    /// the one that streams comments), the others once. Media's blobs go to
+    /// the test S3 server, under a prefix of the deployment's own, when one
+    /// answers (mandatory under `CHORUS_REQUIRE_SERVERS=1`), else to the
+    /// deployment's folder.
     pub async fn distributed_scaled(env: &[(&str, &str)], instances: usize) -> Option<Self> {
         let postgres = chorus_testkit::postgres_url()?;
         let redis = chorus_testkit::redis_url()?;
         let amqp = chorus_testkit::amqp_url()?;
         let namespace = chorus_testkit::unique_namespace("e2e");
         let dir = temp_dir("serve");
+        let blobs = chorus_testkit::s3_url()
+            .map(|url| {
+                let url = chorus_testkit::s3_url_under(&url, &namespace);
+                format!("blobs_url = \"{url}\"\n")
+            })
+            .unwrap_or_default();
         let infra = format!(
-            "[infra]\nstore_url = \"{postgres}\"\ncache_url = \"{redis}\"\npubsub_url = \"{redis}\"\nbus_url = \"{amqp}\"\nnamespace = \"{namespace}\"\n\n[security]\njwt_secret = \"{JWT_SECRET}\"\ninternal_key = \"{INTERNAL_KEY}\"\n"
+            "[infra]\nstore_url = \"{postgres}\"\ncache_url = \"{redis}\"\npubsub_url = \"{redis}\"\nbus_url = \"{amqp}\"\n{blobs}namespace = \"{namespace}\"\n\n[security]\njwt_secret = \"{JWT_SECRET}\"\ninternal_key = \"{INTERNAL_KEY}\"\n"
         );
         let mut deployment = Deployment {
             dir: &dir,
@@ -142,8 +159,12 @@ impl Chorus {
                 deployment.start(name, any_port, &users_extra).await;
             }
         }
-        // One instance: its blobs are the local folder until S3 comes.
         deployment.start("media", any_port, "").await;
+        // Search asks users and posts, like the feed; each instance claims
+        // its own index in the shared folder and consumes its own queue.
+        for _ in 0..instances {
+            deployment.start("search", any_port, &feed_extra).await;
+        }
 
         let upstreams: String = deployment
             .instances
@@ -183,6 +204,9 @@ impl Chorus {
             dir,
             namespace: Some(namespace),
             processes,
+            infra,
+            env: owned(env),
+            peers_config: feed_extra,
         })
     }
 
@@ -197,6 +221,35 @@ impl Chorus {
                 Secret::new(json["jwt_secret"].as_str().expect("jwt_secret"))
             }
         }
+    }
+
+    /// Starts one more instance of `name` in a distributed deployment, on
+    /// its own listener and not behind the gateway (as a new instance is
+    /// before a balancer learns of it); returns its URL.
+    pub async fn start_instance(&mut self, name: &str) -> String {
+        assert_eq!(
+            self.mode,
+            Mode::Distributed,
+            "instances are for distributed mode"
+        );
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut deployment = Deployment {
+            dir: &self.dir,
+            infra: &self.infra,
+            env: &env,
+            processes: Vec::new(),
+            instances: self.instances.clone(),
+        };
+        let url = deployment
+            .start(name, "127.0.0.1:0", &self.peers_config)
+            .await;
+        self.processes.extend(deployment.processes);
+        self.instances = deployment.instances;
+        url
     }
 
     /// Sends SIGTERM to every process and returns their exit statuses.
@@ -274,6 +327,12 @@ impl Deployment<'_> {
         urls.push(url.clone());
         url
     }
+}
+
+fn owned(env: &[(&str, &str)]) -> Vec<(String, String)> {
+    env.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// `["a", "b"]` in TOML.

@@ -34,6 +34,7 @@ mod posts;
 mod profiles;
 mod python_clients;
 mod reactions;
+mod search;
 mod social;
 mod social_bad_input;
 mod social_openapi;

@@ -1,16 +1,17 @@
 //! Media through the gateway: a real PNG uploaded as multipart, its JSON and
 //! its bytes (type, ETag, 304, ranges), the same bytes twice, what is
 //! refused (by content, size, declared pixels, unreadable header), an
-//! upload above the gateway's own body limit, attaching to a post, and
-//! deleting; an image's WebP variant served through the gateway. Images are
-//! limited to 20 000 bytes in these deployments.
+//! upload above the gateway's own body limit, attaching to a post (right
+//! after uploading, shown as uploaded), an avatar, and deleting; an image's
+//! WebP variant served through the gateway. Images are limited to 20 000
+//! bytes in these deployments.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::client::{Answer, Api};
 use crate::harness::Chorus;
-use crate::social::{User, assert_error, eventually};
+use crate::social::{User, assert_error, assert_invalid_field, eventually};
 
 const MAX_IMAGE_BYTES: usize = 20_000;
 
@@ -21,6 +22,8 @@ crate::in_both_modes_with!(
     what_is_no_accepted_file_or_too_large_is_refused,
     a_video_above_the_gateways_usual_body_limit_is_accepted,
     only_the_owner_deletes_and_posts_lose_the_media,
+    a_post_made_right_after_an_upload_shows_the_media_as_uploaded,
+    an_uploaded_image_is_an_avatar_until_deleted,
 );
 
 async fn a_png_is_stored_and_served_with_caching_and_ranges(app: &Chorus) {
@@ -285,24 +288,15 @@ async fn only_the_owner_deletes_and_posts_lose_the_media(app: &Chorus) {
     let media = uploaded(&api, &ana, "a.png", "image/png", &png(3, 3, 5)).await;
     let id = media["id"].as_str().expect("id").to_string();
 
-    // The posts service learns of it from `media.uploaded`: only ana may attach it.
+    // The posts service learns of it from `media.uploaded` (and waits for
+    // it a little): only ana may attach it.
     let body = json!({ "content": "look", "media_ids": [id] });
-    let post = eventually("ana attaches her upload", || async {
-        let answer = api.create_post(&ana, &body).await;
-        match answer.status {
-            StatusCode::CREATED => Ok(answer.body),
-            _ => Err(answer.body.to_string()),
-        }
-    })
-    .await;
-    assert_eq!(post["media"], json!([{ "id": id }]));
+    let post = api.create_post(&ana, &body).await;
+    assert_eq!(post.status, StatusCode::CREATED, "{}", post.body);
+    let post = post.body;
+    assert_eq!(post["media"], json!([shown_on_a_post(&media)]));
     let answer = api.create_post(&bo, &body).await;
-    assert_error(
-        &answer,
-        StatusCode::BAD_REQUEST,
-        "validation_failed",
-        "bo attaches ana's upload",
-    );
+    assert_invalid_field(&answer, "media_ids", "bo attaches ana's upload");
 
     let path = format!("/api/v1/media/{id}");
     let answer = api.delete(&path, bo.token()).await;
@@ -340,6 +334,90 @@ async fn only_the_owner_deletes_and_posts_lose_the_media(app: &Chorus) {
         }
     })
     .await;
+}
+
+async fn a_post_made_right_after_an_upload_shows_the_media_as_uploaded(app: &Chorus) {
+    let api = Api::new(&app.base);
+    let (ana, bo) = (api.user("media").await, api.user("media").await);
+    let wide = uploaded(&api, &ana, "wide.png", "image/png", &flat_png(400, 200)).await;
+    let small = uploaded(&api, &ana, "small.png", "image/png", &png(4, 3, 7)).await;
+    let ids = [&wide["id"], &small["id"]];
+
+    // At once: the posts service waits for `media.uploaded` if it is behind.
+    let answer = api
+        .create_post(&ana, &json!({ "content": "fresh", "media_ids": ids }))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let expected = json!([shown_on_a_post(&wide), shown_on_a_post(&small)]);
+    assert_eq!(answer.body["media"], expected);
+    assert_eq!(
+        answer.body["media"][0]["variants"]["small"]["url"],
+        format!("/media/{}/small", wide["id"].as_str().expect("id"))
+    );
+    let path = format!("/api/v1/posts/{}", answer.body["id"].as_str().expect("id"));
+    let shown = api.get(&path, None).await;
+    assert_eq!(shown.body["media"], expected, "{}", shown.body);
+
+    let stolen = api
+        .create_post(
+            &bo,
+            &json!({ "content": "mine", "media_ids": [wide["id"]] }),
+        )
+        .await;
+    assert_invalid_field(&stolen, "media_ids", "bo attaches ana's upload");
+}
+
+async fn an_uploaded_image_is_an_avatar_until_deleted(app: &Chorus) {
+    let api = Api::new(&app.base);
+    let (ana, bo) = (api.user("media").await, api.user("media").await);
+    let image = uploaded(&api, &ana, "me.png", "image/png", &png(8, 8, 9)).await;
+    let id = image["id"].as_str().expect("id");
+
+    // At once, as a client would right after uploading.
+    let edited = api.update_me(&ana, &json!({ "avatar_media_id": id })).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(edited.body["avatar_url"], image["url"]);
+    let profile = api.get(&format!("/api/v1/users/{}", ana.id), None).await;
+    assert_eq!(profile.body["avatar_url"], image["url"], "{}", profile.body);
+    let post = api.new_post(&ana, "with a face", "public").await;
+    assert_eq!(post["author"]["avatar_url"], image["url"], "{post}");
+
+    let refused = api.update_me(&bo, &json!({ "avatar_media_id": id })).await;
+    assert_invalid_field(&refused, "avatar_media_id", "bo takes ana's image");
+
+    let deleted = api
+        .delete(&format!("/api/v1/media/{id}"), ana.token())
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    let profile_path = format!("/api/v1/users/{}", ana.id);
+    eventually("the deleted avatar leaves the profile", || async {
+        let answer = api.get(&profile_path, None).await;
+        match answer.body["avatar_url"].is_null() {
+            true => Ok(()),
+            false => Err(answer.body.to_string()),
+        }
+    })
+    .await;
+    let post_path = format!("/api/v1/posts/{}", post["id"].as_str().expect("id"));
+    eventually("the deleted avatar leaves the author card", || async {
+        let answer = api.get(&post_path, None).await;
+        match answer.body["author"]["avatar_url"].is_null() {
+            true => Ok(()),
+            false => Err(answer.body.to_string()),
+        }
+    })
+    .await;
+}
+
+/// How a post shows a media the upload answered: its view without the
+/// blurhash and time.
+fn shown_on_a_post(media: &Value) -> Value {
+    let mut shown = media.clone();
+    if let Some(fields) = shown.as_object_mut() {
+        fields.remove("blurhash");
+        fields.remove("created_at");
+    }
+    shown
 }
 
 /// Uploads `content` as the multipart field `field`, with the file name and

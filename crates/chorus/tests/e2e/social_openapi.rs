@@ -8,7 +8,7 @@ use crate::harness::Chorus;
 
 crate::in_both_modes!(the_openapi_document_lists_every_social_route);
 
-const ROUTES: [(&str, &str); 50] = [
+const ROUTES: [(&str, &str); 52] = [
     ("/api/v1/users/{id_or_username}", "get"),
     ("/api/v1/users/me", "patch"),
     ("/api/v1/users/{id}/follow", "post"),
@@ -59,6 +59,8 @@ const ROUTES: [(&str, &str); 50] = [
     ("/api/v1/media/{id}", "get"),
     ("/api/v1/media/{id}", "delete"),
     ("/media/{id}", "get"),
+    ("/api/v1/search", "get"),
+    ("/api/v1/trends", "get"),
 ];
 
 async fn the_openapi_document_lists_every_social_route(app: &Chorus) {

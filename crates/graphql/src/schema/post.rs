@@ -48,8 +48,28 @@ impl PostNode {
         self.0
             .media
             .iter()
-            .map(|media| PostMedia {
-                id: to_id(media.id),
+            .map(|media| {
+                let mut variants: Vec<MediaVariant> = media
+                    .variants
+                    .iter()
+                    .map(|(name, variant)| MediaVariant {
+                        name: name.clone(),
+                        url: variant.url.clone(),
+                        width: variant.width,
+                        height: variant.height,
+                        mime: variant.mime.clone(),
+                    })
+                    .collect();
+                variants.sort_by_key(|variant| variant.width);
+                PostMedia {
+                    id: to_id(media.id),
+                    url: media.url.clone(),
+                    mime: media.mime.clone(),
+                    size: media.size,
+                    width: media.width,
+                    height: media.height,
+                    variants,
+                }
             })
             .collect()
     }
@@ -121,9 +141,32 @@ impl PostNode {
     }
 }
 
+/// A media attached to a post, as `POST /api/v1/media` described it.
 #[derive(SimpleObject)]
 pub(crate) struct PostMedia {
     id: ID,
+    /// Where its bytes are served (`/media/{id}`).
+    url: String,
+    mime: String,
+    /// Bytes.
+    size: i64,
+    /// Of the stored image; null for videos.
+    width: Option<i64>,
+    height: Option<i64>,
+    /// Resized WebP copies of an image, narrowest first.
+    variants: Vec<MediaVariant>,
+}
+
+/// A resized WebP copy of an image.
+#[derive(SimpleObject)]
+pub(crate) struct MediaVariant {
+    /// `small`, `medium` or `large`.
+    name: String,
+    /// `/media/{id}/{name}`.
+    url: String,
+    width: i64,
+    height: i64,
+    mime: String,
 }
 
 #[derive(SimpleObject)]

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chorus_core::time::{Timestamp, now};
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_rpc::UsersApi;
-use chorus_rpc::users::{FollowState, Profile, Relation, Relationship, UserCard};
+use chorus_rpc::users::{FollowState, MAX_CARDS, Profile, Relation, Relationship, UserCard};
 
 #[derive(Default)]
 pub struct FakeUsers {
@@ -123,6 +123,21 @@ impl UsersApi for FakeUsers {
             .iter()
             .filter_map(|id| state.users.get(id).map(|(card, _)| card.clone()))
             .collect())
+    }
+
+    async fn cards_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<UserCard>> {
+        self.count("cards_after");
+        chorus_rpc::check_limit(limit, MAX_CARDS)?;
+        let state = self.state();
+        let mut cards: Vec<UserCard> = state
+            .users
+            .values()
+            .filter(|(card, _)| after.is_none_or(|after| card.id > after))
+            .map(|(card, _)| card.clone())
+            .collect();
+        cards.sort_by_key(|card| card.id);
+        cards.truncate(limit);
+        Ok(cards)
     }
 
     async fn relations(&self, viewer: Id, targets: &[Id]) -> ApiResult<HashMap<Id, Relation>> {

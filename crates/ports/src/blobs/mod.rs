@@ -1,9 +1,9 @@
 //! The blob port: byte objects (media files) under validated keys.
 //!
-//! Adapters: [`LocalBlobs`] (a directory, embedded mode); an S3-compatible
-//! one comes later on the same `object_store` code. A key is a [`BlobKey`],
-//! checked when it is made, so no adapter ever sees a key that could climb
-//! out of its directory or bucket prefix.
+//! Adapters: [`LocalBlobs`] (a directory, embedded mode) and [`S3Blobs`]
+//! (an S3-compatible bucket, see [`S3Url`]), on the same `object_store`
+//! code. A key is a [`BlobKey`], checked when it is made, so no adapter ever
+//! sees a key that could climb out of its directory or bucket prefix.
 //!
 //! Writes are atomic: a reader sees the whole old object or the whole new
 //! one, never a part. Reads stream, so a large object never sits in memory.
@@ -11,6 +11,8 @@
 mod key;
 mod local;
 mod objects;
+mod s3;
+mod s3_url;
 
 use std::ops::RangeInclusive;
 use std::path::Path;
@@ -21,6 +23,8 @@ use futures::stream::BoxStream;
 
 pub use key::BlobKey;
 pub use local::LocalBlobs;
+pub use s3::S3Blobs;
+pub use s3_url::S3Url;
 
 /// The bytes of a blob, as they are read.
 pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;

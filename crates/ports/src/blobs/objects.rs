@@ -1,5 +1,5 @@
 //! The blob operations over any `object_store` backend, so that the local
-//! adapter and a later S3 one behave alike.
+//! and S3 adapters behave alike.
 
 use std::ops::RangeInclusive;
 use std::path::Path as FilePath;
@@ -17,6 +17,9 @@ use super::{Blob, BlobError, BlobKey};
 
 /// Where the ping writes; no other key starts with `_`.
 const PING_KEY: &str = "_chorus/ping";
+
+/// Parts of one streamed upload sent at once: each sits in memory meanwhile.
+const PARTS_IN_FLIGHT: usize = 2;
 
 pub(super) struct Objects {
     store: Arc<dyn ObjectStore>,
@@ -42,17 +45,19 @@ impl Objects {
             .await
             .with_context(|| format!("opening {} to store it", path.display()))?;
         let mut writer =
-            BufWriter::with_capacity(self.store.clone(), location(key)?, self.part_size);
-        let copied = async {
-            tokio::io::copy(&mut file, &mut writer).await?;
-            writer.shutdown().await
-        }
-        .await;
-        if let Err(error) = copied {
+            BufWriter::with_capacity(self.store.clone(), location(key)?, self.part_size)
+                .with_max_concurrency(PARTS_IN_FLIGHT);
+        if let Err(error) = tokio::io::copy(&mut file, &mut writer).await {
             // Leaves no partial upload behind (a staged file, an S3 multipart).
             let _ = writer.abort().await;
             return Err(anyhow!(error).context(format!("writing blob {key}")).into());
         }
+        // A failed shutdown cleans up after itself (and the writer may not be
+        // aborted once shut down).
+        writer
+            .shutdown()
+            .await
+            .with_context(|| format!("writing blob {key}"))?;
         Ok(())
     }
 

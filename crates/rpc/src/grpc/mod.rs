@@ -42,3 +42,13 @@ fn ids_to_wire(ids: &[Id]) -> Vec<i64> {
 fn ids_from_wire(ids: &[i64]) -> Vec<Id> {
     ids.iter().copied().map(Id).collect()
 }
+
+/// A scan's `limit` on the wire: one too large for `uint32` saturates, so
+/// the server still refuses it rather than answering a truncated page.
+fn limit_to_wire(limit: usize) -> u32 {
+    u32::try_from(limit).unwrap_or(u32::MAX)
+}
+
+fn limit_from_wire(limit: u32) -> usize {
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}

@@ -10,7 +10,7 @@ use chorus_core::time::from_micros;
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_rpc::UsersApi;
 use chorus_rpc::users::{
-    FollowState, FriendRequestDirection, Profile, Relation, Relationship, UserCard,
+    FollowState, FriendRequestDirection, MAX_CARDS, Profile, Relation, Relationship, UserCard,
 };
 
 pub const ALICE: Id = Id(7_244_718_265_810_944_001);
@@ -135,6 +135,19 @@ impl UsersApi for FakeUsers {
             .filter(|p| ids.contains(&p.id))
             .map(|p| p.card())
             .collect())
+    }
+
+    async fn cards_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<UserCard>> {
+        self.answering().await;
+        chorus_rpc::check_limit(limit, MAX_CARDS)?;
+        let mut cards: Vec<UserCard> = all_profiles()
+            .into_iter()
+            .filter(|p| after.is_none_or(|after| p.id > after))
+            .map(|p| p.card())
+            .collect();
+        cards.sort_by_key(|card| card.id);
+        cards.truncate(limit);
+        Ok(cards)
     }
 
     async fn relations(&self, _viewer: Id, targets: &[Id]) -> ApiResult<HashMap<Id, Relation>> {

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chorus_core::time::from_micros;
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_rpc::PostsApi;
-use chorus_rpc::posts::{MAX_IDS, PostBody};
+use chorus_rpc::posts::{MAX_IDS, MediaVariant, MediaView, PostBody};
 
 pub const FIRST: Id = Id(7_244_718_265_810_944_001);
 pub const SECOND: Id = Id(2);
@@ -62,7 +62,31 @@ pub fn all_bodies() -> Vec<PostBody> {
             author_id: Id(1),
             content: "Ångström 🎻 #Tag @bob\nline two".into(),
             visibility: "followers".into(),
-            media_ids: vec![Id(9), Id(3), Id(i64::MAX)],
+            media: vec![
+                MediaView {
+                    id: Id(9),
+                    url: "/media/9".into(),
+                    mime: "image/jpeg".into(),
+                    size: i64::MAX,
+                    width: Some(4000),
+                    height: Some(3000),
+                    variants: BTreeMap::from([(
+                        "large".into(),
+                        MediaVariant {
+                            url: "/media/9/large".into(),
+                            width: 1200,
+                            height: 900,
+                            mime: "image/webp".into(),
+                        },
+                    )]),
+                },
+                MediaView::bare(Id(3)),
+                MediaView {
+                    mime: "video/mp4".into(),
+                    size: 1,
+                    ..MediaView::bare(Id(i64::MAX))
+                },
+            ],
             hashtags: vec!["tag".into(), "ünï".into()],
             mentions: vec!["bob".into(), "carol_99".into()],
             repost_of: Some(Id(1)),
@@ -77,7 +101,7 @@ pub fn all_bodies() -> Vec<PostBody> {
             author_id: Id(2),
             content: String::new(),
             visibility: "public".into(),
-            media_ids: vec![],
+            media: vec![],
             hashtags: vec![],
             mentions: vec![],
             repost_of: None,
@@ -92,7 +116,7 @@ pub fn all_bodies() -> Vec<PostBody> {
             author_id: Id(i64::MAX),
             content: "x".repeat(5000),
             visibility: "private".into(),
-            media_ids: vec![Id(1)],
+            media: vec![MediaView::bare(Id(1))],
             hashtags: vec![],
             mentions: vec![],
             repost_of: None,
@@ -113,6 +137,18 @@ impl PostsApi for FakePosts {
             .into_iter()
             .filter(|body| ids.contains(&body.id))
             .collect())
+    }
+
+    async fn bodies_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<PostBody>> {
+        self.answering(&[]).await?;
+        chorus_rpc::check_limit(limit, MAX_IDS)?;
+        let mut bodies: Vec<PostBody> = all_bodies()
+            .into_iter()
+            .filter(|body| after.is_none_or(|after| body.id > after))
+            .collect();
+        bodies.sort_by_key(|body| body.id);
+        bodies.truncate(limit);
+        Ok(bodies)
     }
 
     async fn reactions_of(&self, viewer: Id, posts: &[Id]) -> ApiResult<HashMap<Id, Vec<String>>> {

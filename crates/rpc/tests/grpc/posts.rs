@@ -196,3 +196,45 @@ async fn users_and_posts_routes_share_one_router() {
     );
     assert_eq!((posts.calls(), users.calls()), (1, 1));
 }
+
+#[tokio::test]
+async fn a_bodies_scan_round_trips_in_id_order_from_after() {
+    let (posts, remote) = posts_connected().await;
+    let everything = remote.bodies_after(None, MAX_IDS).await.expect("all");
+    assert_eq!(everything, by_id(all_bodies()), "ascending ids, exactly");
+    assert_eq!(
+        everything,
+        FakePosts::default()
+            .bodies_after(None, MAX_IDS)
+            .await
+            .expect("in process")
+    );
+    let ids: Vec<Id> = everything.iter().map(|body| body.id).collect();
+    assert_eq!(ids, [SECOND, FIRST, THIRD]);
+
+    let first_page = remote.bodies_after(None, 2).await.expect("first page");
+    assert_eq!(first_page, everything[..2], "the limit holds");
+    let rest = remote.bodies_after(Some(FIRST), 2).await.expect("rest");
+    assert_eq!(rest, everything[2..], "strictly after `after`");
+    let between = remote.bodies_after(Some(Id(3)), 1).await.expect("page");
+    assert_eq!(between, everything[1..2], "`after` need not be a post");
+    let none = remote.bodies_after(Some(THIRD), 10).await.expect("none");
+    assert_eq!(none, []);
+    assert_eq!(posts.calls(), 5, "each call reached the implementation");
+}
+
+#[tokio::test]
+async fn a_bodies_scan_limit_of_none_or_past_the_maximum_is_refused() {
+    let (_, remote) = posts_connected().await;
+    for limit in [0, MAX_IDS + 1, usize::MAX] {
+        let expected = FakePosts::default()
+            .bodies_after(None, limit.min(MAX_IDS + 1))
+            .await
+            .expect_err("in process");
+        let error = remote.bodies_after(None, limit).await.expect_err("refused");
+        assert_eq!(error.status, StatusCode::BAD_REQUEST, "limit {limit}");
+        assert_eq!(error.code, "validation_failed");
+        assert_eq!(error.message, expected.message);
+        assert_eq!(error.details, expected.details);
+    }
+}

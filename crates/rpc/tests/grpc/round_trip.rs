@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chorus_core::Id;
 use chorus_rpc::UsersApi;
-use chorus_rpc::users::{FollowState, Relation};
+use chorus_rpc::users::{FollowState, MAX_CARDS, Relation};
+use http::StatusCode;
 
 use crate::fake::{ALICE, BOB, CAROL, FakeUsers, MISSING};
 use crate::helpers::connected;
@@ -37,6 +38,53 @@ async fn cards_round_trip_exactly() {
         Some(""),
         "empty is not absent"
     );
+}
+
+#[tokio::test]
+async fn a_cards_scan_round_trips_in_id_order_from_after() {
+    let (users, remote) = connected().await;
+    let everything = remote.cards_after(None, MAX_CARDS).await.expect("all");
+    let local = FakeUsers::default();
+    let in_process = local.cards_after(None, MAX_CARDS).await.expect("local");
+    assert_eq!(everything, in_process);
+    let ids: Vec<Id> = everything.iter().map(|card| card.id).collect();
+    assert_eq!(ids, [BOB, ALICE, CAROL], "ascending ids");
+    assert_eq!(
+        everything[1].avatar_url.as_deref(),
+        Some("https://cdn.example/a.png")
+    );
+    assert_eq!(everything[0].avatar_url, None);
+    assert_eq!(
+        everything[2].avatar_url.as_deref(),
+        Some(""),
+        "empty is not absent"
+    );
+
+    let first_page = remote.cards_after(None, 2).await.expect("first page");
+    assert_eq!(first_page, everything[..2], "the limit holds");
+    let rest = remote.cards_after(Some(ALICE), 2).await.expect("rest");
+    assert_eq!(rest, everything[2..], "strictly after `after`");
+    let between = remote.cards_after(Some(Id(3)), 1).await.expect("page");
+    assert_eq!(between, everything[1..2], "`after` need not be an account");
+    let none = remote.cards_after(Some(CAROL), 10).await.expect("none");
+    assert_eq!(none, []);
+    assert_eq!(users.calls(), 5, "each call reached the implementation");
+}
+
+#[tokio::test]
+async fn a_cards_scan_limit_of_none_or_past_the_maximum_is_refused() {
+    let (_, remote) = connected().await;
+    for limit in [0, MAX_CARDS + 1, usize::MAX] {
+        let expected = FakeUsers::default()
+            .cards_after(None, limit.min(MAX_CARDS + 1))
+            .await
+            .expect_err("in process");
+        let error = remote.cards_after(None, limit).await.expect_err("refused");
+        assert_eq!(error.status, StatusCode::BAD_REQUEST, "limit {limit}");
+        assert_eq!(error.code, "validation_failed");
+        assert_eq!(error.message, expected.message);
+        assert_eq!(error.details, expected.details);
+    }
 }
 
 #[tokio::test]

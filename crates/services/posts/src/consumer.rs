@@ -1,5 +1,6 @@
-//! What the posts service consumes: the media that exist (so a post may
-//! attach only its author's own), and profile changes.
+//! What the posts service consumes: the media that exist and how they look
+//! (so a post may attach only its author's own, and shows them without
+//! asking the media service), and profile changes.
 
 use async_trait::async_trait;
 use chorus_core::time::now;
@@ -9,7 +10,7 @@ use serde::Deserialize;
 
 use crate::NAME;
 use crate::events::{MEDIA_DELETED, MEDIA_UPLOADED, USER_UPDATED};
-use crate::store;
+use crate::store::{self, StoredView};
 
 /// Consumer `posts`: `media.uploaded`, `media.deleted`, `user.updated`.
 pub fn subscriptions() -> Vec<Subscription> {
@@ -33,11 +34,14 @@ impl Consumer {
     }
 }
 
-/// `media.uploaded` `{media_id, owner_id, …}`.
+/// `media.uploaded` `{media_id, owner_id, url, mime, size, width, height,
+/// variants, blurhash}`: the view is kept to show on posts.
 #[derive(Deserialize)]
 struct MediaUploaded {
     media_id: Id,
     owner_id: Id,
+    #[serde(flatten)]
+    view: StoredView,
 }
 
 /// `media.deleted` `{media_id, …}`.
@@ -55,7 +59,8 @@ impl EventHandler for Consumer {
                 let Some(mut tx) = inbox::begin_once(&self.db, NAME, event).await? else {
                     return Ok(());
                 };
-                store::record_media(&mut *tx, media.media_id, media.owner_id, now()).await?;
+                let view = media.view.into_view(media.media_id);
+                store::record_media(&mut *tx, media.owner_id, &view, now()).await?;
                 tx.commit().await?;
             }
             MEDIA_DELETED => {

@@ -101,6 +101,28 @@ impl PostsService {
         })
     }
 
+    /// The posts service's reads over its migrated database, without its
+    /// relay, upkeep or consumer (for one-off commands such as `chorus
+    /// reindex`, which must not publish or take events meant for a running
+    /// service).
+    pub async fn reader(
+        ctx: &ServiceContext,
+        users: Arc<dyn UsersApi>,
+    ) -> anyhow::Result<Arc<dyn PostsApi>> {
+        let db = connect(ctx).await?;
+        db.migrate(&migrations())
+            .await
+            .context("migrating the posts database")?;
+        let live = LiveComments::new(ctx.infra.pubsub.clone());
+        Ok(Arc::new(Posts::new(
+            db,
+            ctx.ids.clone(),
+            users,
+            ctx.after_commit(),
+            live,
+        )))
+    }
+
     /// Applies the migrations only (for `chorus migrate`).
     pub async fn migrate(ctx: &ServiceContext) -> anyhow::Result<()> {
         let db = connect(ctx).await?;

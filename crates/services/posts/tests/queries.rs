@@ -127,6 +127,14 @@ async fn hydration_is_constant(app: &TestApp) -> (u64, u64) {
         assert_eq!(kinds, 1, "reactions_of {} ids", ids.len());
     }
 
+    // A scan page: the posts, then their counts and media, one query each.
+    let all = small.len() + large.len();
+    for limit in [5, MAX_IDS] {
+        let (scan, page) = queries_of(api.bodies_after(None, limit)).await;
+        assert_eq!(page.expect("a page").len(), limit.min(all));
+        assert_eq!(scan, 3, "bodies_after, limit {limit}");
+    }
+
     // A timeline page: 5 or 20 posts of one author.
     let author = app.user("prolific");
     for n in 0..25 {

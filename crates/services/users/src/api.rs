@@ -16,6 +16,10 @@ impl UsersApi for Users {
         Users::cards(self, ids).await
     }
 
+    async fn cards_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<UserCard>> {
+        Users::cards_after(self, after, limit).await
+    }
+
     async fn relations(&self, viewer: Id, targets: &[Id]) -> ApiResult<HashMap<Id, Relation>> {
         Users::relations(self, viewer, targets).await
     }

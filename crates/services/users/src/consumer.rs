@@ -1,27 +1,38 @@
 //! What the users service does with others' events: a profile per new
-//! account, and `posts_count`. Each event is applied once (the inbox), in one
-//! transaction with its effect.
+//! account, `posts_count`, and the media each user owns (what an avatar may
+//! be; a deleted one stops being an avatar). Each event is applied once (the
+//! inbox), in one transaction with its effect.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chorus_core::time::{Timestamp, from_micros, to_micros};
-use chorus_core::{Envelope, Id};
-use chorus_ports::{Db, EventHandler, Subscription, inbox};
+use chorus_core::time::{Timestamp, from_micros, now, to_micros};
+use chorus_core::{Envelope, Id, IdGenerator};
+use chorus_ports::{Db, EventHandler, Subscription, inbox, outbox};
 use serde::Deserialize;
 
 use crate::NAME;
-use crate::events::{POST_CREATED, POST_DELETED, USER_REGISTERED};
+use crate::events::{
+    self, MEDIA_DELETED, MEDIA_UPLOADED, POST_CREATED, POST_DELETED, USER_REGISTERED,
+};
 use crate::store::counts;
+use crate::store::media::{self, OwnedMedia};
 use crate::store::profiles::{self, NewProfile};
 
-/// Consumer `users`: `user.registered`, `post.created`, `post.deleted`.
+/// Consumer `users`: `user.registered`, `post.created`, `post.deleted`,
+/// `media.uploaded`, `media.deleted`.
 pub fn subscriptions() -> Vec<Subscription> {
     vec![Subscription {
         consumer: NAME.to_string(),
-        topics: [USER_REGISTERED, POST_CREATED, POST_DELETED]
-            .map(String::from)
-            .to_vec(),
+        topics: [
+            USER_REGISTERED,
+            POST_CREATED,
+            POST_DELETED,
+            MEDIA_UPLOADED,
+            MEDIA_DELETED,
+        ]
+        .map(String::from)
+        .to_vec(),
         retry: Default::default(),
         batch: 1,
     }]
@@ -29,11 +40,13 @@ pub fn subscriptions() -> Vec<Subscription> {
 
 pub struct Consumer {
     db: Db,
+    /// Ids of the `user.updated` a deleted avatar causes.
+    ids: Arc<IdGenerator>,
 }
 
 impl Consumer {
-    pub fn new(db: Db) -> Arc<Self> {
-        Arc::new(Self { db })
+    pub fn new(db: Db, ids: Arc<IdGenerator>) -> Arc<Self> {
+        Arc::new(Self { db, ids })
     }
 }
 
@@ -51,6 +64,22 @@ struct PostEvent {
     author_id: Id,
 }
 
+/// `media.uploaded` `{media_id, owner_id, url, mime, …}`.
+#[derive(Deserialize)]
+struct MediaUploaded {
+    media_id: Id,
+    owner_id: Id,
+    /// Absent from events older than the views they carry now.
+    url: Option<String>,
+    mime: String,
+}
+
+/// `media.deleted` `{media_id, owner_id}`.
+#[derive(Deserialize)]
+struct MediaDeleted {
+    media_id: Id,
+}
+
 #[async_trait]
 impl EventHandler for Consumer {
     async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
@@ -58,6 +87,8 @@ impl EventHandler for Consumer {
             USER_REGISTERED => self.user_registered(event).await,
             POST_CREATED => self.count_post(event, 1).await,
             POST_DELETED => self.count_post(event, -1).await,
+            MEDIA_UPLOADED => self.media_uploaded(event).await,
+            MEDIA_DELETED => self.media_deleted(event).await,
             _ => Ok(()),
         }
     }
@@ -90,6 +121,51 @@ impl Consumer {
         };
         counts::count_posts(&mut *tx, post.author_id, delta).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn media_uploaded(&self, event: &Envelope) -> anyhow::Result<()> {
+        let uploaded: MediaUploaded = event.payload_as()?;
+        let Some(mut tx) = inbox::begin_once(&self.db, NAME, event).await? else {
+            return Ok(());
+        };
+        let media = OwnedMedia {
+            media_id: uploaded.media_id,
+            owner_id: uploaded.owner_id,
+            url: uploaded
+                .url
+                .unwrap_or_else(|| format!("/media/{}", uploaded.media_id)),
+            mime: uploaded.mime,
+        };
+        media::record(&mut *tx, &media, now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets the media; a profile whose avatar it was loses it, and
+    /// `user.updated` tells the services that show cards.
+    async fn media_deleted(&self, event: &Envelope) -> anyhow::Result<()> {
+        let deleted: MediaDeleted = event.payload_as()?;
+        let Some(mut tx) = inbox::begin_once(&self.db, NAME, event).await? else {
+            return Ok(());
+        };
+        media::forget(&mut *tx, deleted.media_id).await?;
+        let mut told = false;
+        for user in profiles::with_avatar(&mut *tx, deleted.media_id).await? {
+            let at = from_micros(to_micros(now()));
+            if !profiles::clear_avatar(&mut *tx, user, deleted.media_id, at).await? {
+                continue;
+            }
+            if let Some(profile) = profiles::find(&mut *tx, user).await? {
+                outbox::enqueue(&mut tx, &events::user_updated(&self.ids, &profile)).await?;
+                told = true;
+            }
+        }
+        tx.commit().await?;
+        if told {
+            self.db.wake_outbox();
+        }
+        tracing::debug!(media_id = %deleted.media_id, "media forgotten");
         Ok(())
     }
 }

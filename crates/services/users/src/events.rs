@@ -20,12 +20,15 @@ pub const USER_UNBLOCKED: &str = "user.unblocked";
 pub const USER_REGISTERED: &str = "user.registered";
 pub const POST_CREATED: &str = "post.created";
 pub const POST_DELETED: &str = "post.deleted";
+pub const MEDIA_UPLOADED: &str = "media.uploaded";
+pub const MEDIA_DELETED: &str = "media.deleted";
 
 fn event(ids: &IdGenerator, kind: &str, actor: Id, payload: Value) -> Envelope {
     Envelope::new(ids.next_id(), kind, Some(actor), payload)
 }
 
-/// `user.updated` `{user_id, username, display_name, bio, avatar_url, is_private}`.
+/// `user.updated` `{user_id, username, display_name, bio, avatar_url, is_private}`
+/// (`avatar_url` the avatar media's URL, `/media/{id}`, or `null`).
 pub fn user_updated(ids: &IdGenerator, profile: &ProfileRecord) -> Envelope {
     event(
         ids,
@@ -36,8 +39,7 @@ pub fn user_updated(ids: &IdGenerator, profile: &ProfileRecord) -> Envelope {
             "username": profile.username,
             "display_name": profile.display_name,
             "bio": profile.bio,
-            // Media arrives with issue 6: no avatar has a URL yet.
-            "avatar_url": Value::Null,
+            "avatar_url": profile.avatar_url,
             "is_private": profile.is_private,
         }),
     )

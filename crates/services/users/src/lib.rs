@@ -2,8 +2,10 @@
 //! requests, blocks.
 //!
 //! It owns the `profiles`, `follows`, `follow_requests`, `friend_requests`,
-//! `friendships` and `blocks` tables; creates a profile per `user.registered`
-//! and counts posts from `post.created`/`post.deleted`; publishes
+//! `friendships`, `blocks` and `owned_media` tables; creates a profile per
+//! `user.registered`, counts posts from `post.created`/`post.deleted` and
+//! knows each user's media (avatars) from `media.uploaded`/`media.deleted`;
+//! publishes
 //! `user.updated`, `user.followed`, `user.unfollowed`, `follow.requested`,
 //! `friend.requested`, `friend.accepted`, `friend.removed`, `user.blocked`
 //! and `user.unblocked` through its outbox. The REST routes and the
@@ -55,7 +57,7 @@ impl UsersService {
             .context("migrating the users database")?;
         let relay = outbox::spawn_relay(db.clone(), ctx.infra.bus.clone(), ctx.shutdown.clone());
         ctx.tasks.spawn(relay);
-        let consumer = Consumer::new(db.clone());
+        let consumer = Consumer::new(db.clone(), ctx.ids.clone());
         for subscription in subscriptions() {
             ctx.infra
                 .bus
@@ -69,6 +71,21 @@ impl UsersService {
         };
         tracing::info!("users service started");
         Ok(Self { state })
+    }
+
+    /// The users service's reads over its migrated database, without its
+    /// relay or consumer (for one-off commands such as `chorus reindex`,
+    /// which must not publish or take events meant for a running service).
+    pub async fn reader(ctx: &ServiceContext) -> anyhow::Result<Arc<dyn UsersApi>> {
+        let db = connect(ctx).await?;
+        db.migrate(&migrations())
+            .await
+            .context("migrating the users database")?;
+        Ok(Arc::new(Users::new(
+            db,
+            ctx.ids.clone(),
+            ctx.after_commit(),
+        )))
     }
 
     /// Applies the migrations only (for `chorus migrate`).

@@ -10,9 +10,9 @@ use chorus_core::{ApiResult, Id, IdentityKey};
 use super::convert::reactions_from_wire;
 use crate::PostsApi;
 use crate::grpc::balance::Balancer;
-use crate::grpc::ids_to_wire;
 use crate::grpc::proto::posts as proto;
 use crate::grpc::proto::posts::posts_client::PostsClient;
+use crate::grpc::{ids_to_wire, limit_to_wire};
 use crate::posts::PostBody;
 
 pub struct GrpcPosts {
@@ -40,6 +40,20 @@ impl PostsApi for GrpcPosts {
             .instances
             .call(message, |c, r| async move {
                 PostsClient::new(c).bodies(r).await
+            })
+            .await?;
+        Ok(reply.posts.into_iter().map(Into::into).collect())
+    }
+
+    async fn bodies_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<PostBody>> {
+        let message = proto::BodiesAfterRequest {
+            after: after.map(Id::as_i64),
+            limit: limit_to_wire(limit),
+        };
+        let reply = self
+            .instances
+            .call(message, |c, r| async move {
+                PostsClient::new(c).bodies_after(r).await
             })
             .await?;
         Ok(reply.posts.into_iter().map(Into::into).collect())

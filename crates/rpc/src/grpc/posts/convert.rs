@@ -7,8 +7,7 @@ use chorus_core::Id;
 use chorus_core::time::{from_micros, to_micros};
 
 use crate::grpc::proto::posts as proto;
-use crate::grpc::{ids_from_wire, ids_to_wire};
-use crate::posts::PostBody;
+use crate::posts::{MediaVariant, MediaView, PostBody};
 
 impl From<PostBody> for proto::PostBody {
     fn from(body: PostBody) -> Self {
@@ -17,7 +16,7 @@ impl From<PostBody> for proto::PostBody {
             author_id: body.author_id.as_i64(),
             content: body.content,
             visibility: body.visibility,
-            media_ids: ids_to_wire(&body.media_ids),
+            media: body.media.into_iter().map(proto::Media::from).collect(),
             hashtags: body.hashtags,
             mentions: body.mentions,
             repost_of: body.repost_of.map(Id::as_i64),
@@ -37,7 +36,7 @@ impl From<proto::PostBody> for PostBody {
             author_id: Id(body.author_id),
             content: body.content,
             visibility: body.visibility,
-            media_ids: ids_from_wire(&body.media_ids),
+            media: body.media.into_iter().map(MediaView::from).collect(),
             hashtags: body.hashtags,
             mentions: body.mentions,
             repost_of: body.repost_of.map(Id),
@@ -46,6 +45,58 @@ impl From<proto::PostBody> for PostBody {
             repost_count: body.repost_count,
             created_at: from_micros(body.created_at_micros),
             edited_at: body.edited_at_micros.map(from_micros),
+        }
+    }
+}
+
+impl From<MediaView> for proto::Media {
+    fn from(media: MediaView) -> Self {
+        Self {
+            id: media.id.as_i64(),
+            url: media.url,
+            mime: media.mime,
+            size: media.size,
+            width: media.width,
+            height: media.height,
+            variants: media
+                .variants
+                .into_iter()
+                .map(|(name, variant)| {
+                    let wire = proto::MediaVariant {
+                        url: variant.url,
+                        width: variant.width,
+                        height: variant.height,
+                        mime: variant.mime,
+                    };
+                    (name, wire)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<proto::Media> for MediaView {
+    fn from(media: proto::Media) -> Self {
+        Self {
+            id: Id(media.id),
+            url: media.url,
+            mime: media.mime,
+            size: media.size,
+            width: media.width,
+            height: media.height,
+            variants: media
+                .variants
+                .into_iter()
+                .map(|(name, variant)| {
+                    let view = MediaVariant {
+                        url: variant.url,
+                        width: variant.width,
+                        height: variant.height,
+                        mime: variant.mime,
+                    };
+                    (name, view)
+                })
+                .collect(),
         }
     }
 }

@@ -12,9 +12,9 @@ use tonic::{Request, Response, Status};
 use super::convert::reactions_to_wire;
 use crate::PostsApi;
 use crate::grpc::auth::{RequireIdentity, answer};
-use crate::grpc::ids_from_wire;
 use crate::grpc::proto::posts as proto;
 use crate::grpc::proto::posts::posts_server::{Posts, PostsServer};
+use crate::grpc::{ids_from_wire, limit_from_wire};
 
 /// `api` as the `chorus.posts.v1.Posts` gRPC service, at
 /// `/chorus.posts.v1.Posts/{method}`. Every call must carry an
@@ -41,6 +41,18 @@ impl Posts for PostsGrpc {
     ) -> Result<Response<proto::BodiesReply>, Status> {
         let ids = ids_from_wire(&request.into_inner().ids);
         answer(self.api.bodies(&ids).await.map(|posts| proto::BodiesReply {
+            posts: posts.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    async fn bodies_after(
+        &self,
+        request: Request<proto::BodiesAfterRequest>,
+    ) -> Result<Response<proto::BodiesReply>, Status> {
+        let request = request.into_inner();
+        let limit = limit_from_wire(request.limit);
+        let posts = self.api.bodies_after(request.after.map(Id), limit).await;
+        answer(posts.map(|posts| proto::BodiesReply {
             posts: posts.into_iter().map(Into::into).collect(),
         }))
     }

@@ -12,9 +12,9 @@ use super::convert::{
 };
 use crate::UsersApi;
 use crate::grpc::balance::Balancer;
-use crate::grpc::ids_to_wire;
 use crate::grpc::proto::users as proto;
 use crate::grpc::proto::users::users_client::UsersClient;
+use crate::grpc::{ids_to_wire, limit_to_wire};
 use crate::users::{FollowState, Profile, Relation, UserCard};
 
 pub struct GrpcUsers {
@@ -44,6 +44,20 @@ impl UsersApi for GrpcUsers {
                 message,
                 |c, r| async move { UsersClient::new(c).cards(r).await },
             )
+            .await?;
+        Ok(reply.cards.into_iter().map(Into::into).collect())
+    }
+
+    async fn cards_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<UserCard>> {
+        let message = proto::CardsAfterRequest {
+            after: after.map(Id::as_i64),
+            limit: limit_to_wire(limit),
+        };
+        let reply = self
+            .instances
+            .call(message, |c, r| async move {
+                UsersClient::new(c).cards_after(r).await
+            })
             .await?;
         Ok(reply.cards.into_iter().map(Into::into).collect())
     }

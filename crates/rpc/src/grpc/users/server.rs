@@ -14,9 +14,9 @@ use super::convert::{
 };
 use crate::UsersApi;
 use crate::grpc::auth::{RequireIdentity, answer};
-use crate::grpc::ids_from_wire;
 use crate::grpc::proto::users as proto;
 use crate::grpc::proto::users::users_server::{Users, UsersServer};
+use crate::grpc::{ids_from_wire, limit_from_wire};
 
 /// `api` as the `chorus.users.v1.Users` gRPC service, at
 /// `/chorus.users.v1.Users/{method}`. Every call must carry an
@@ -44,6 +44,18 @@ impl Users for UsersGrpc {
     ) -> Result<Response<proto::CardsReply>, Status> {
         let ids = ids_from_wire(&request.into_inner().ids);
         answer(self.api.cards(&ids).await.map(|cards| proto::CardsReply {
+            cards: cards.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    async fn cards_after(
+        &self,
+        request: Request<proto::CardsAfterRequest>,
+    ) -> Result<Response<proto::CardsReply>, Status> {
+        let request = request.into_inner();
+        let limit = limit_from_wire(request.limit);
+        let cards = self.api.cards_after(request.after.map(Id), limit).await;
+        answer(cards.map(|cards| proto::CardsReply {
             cards: cards.into_iter().map(Into::into).collect(),
         }))
     }

@@ -126,7 +126,7 @@ mod tests {
             author_id: Id(2),
             content: String::new(),
             visibility: "public".into(),
-            media_ids: Vec::new(),
+            media: Vec::new(),
             hashtags: Vec::new(),
             mentions: Vec::new(),
             repost_of: None,

@@ -46,7 +46,11 @@ async fn a_png_is_stored_and_described(app: &TestApp) {
     assert_eq!(uploaded[0].actor, Some(ana));
     assert_eq!(
         uploaded[0].payload,
-        json!({ "media_id": id, "owner_id": ana.to_string(), "mime": "image/png", "size": content.len() })
+        json!({
+            "media_id": id, "owner_id": ana.to_string(), "url": media["url"],
+            "mime": "image/png", "size": content.len(), "width": 3, "height": 2,
+            "variants": {}, "blurhash": media["blurhash"],
+        })
     );
     assert_eq!(app.spooled_files(), 0, "the spool file is gone");
 }

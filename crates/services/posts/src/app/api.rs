@@ -1,6 +1,6 @@
 //! The posts service as other services call it ([`PostsApi`]): batched
 //! reads on the reader pool, one query per kind of data whatever the batch
-//! (batches are at most [`MAX_IDS`], one `IN` list).
+//! (batches and scan pages are at most [`MAX_IDS`], one `IN` list).
 
 use std::collections::HashMap;
 
@@ -26,6 +26,22 @@ impl PostsApi for Posts {
         let (posts, mut parts) =
             tokio::try_join!(store::find_posts(reader, &ids), Parts::load(reader, &ids))
                 .map_err(db_error)?;
+        Ok(posts.into_iter().map(|post| parts.body(post)).collect())
+    }
+
+    async fn bodies_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<PostBody>> {
+        chorus_rpc::check_limit(limit, MAX_IDS)?;
+        let reader = self.db().reader();
+        let posts = store::posts_after(reader, after, limit)
+            .await
+            .map_err(db_error)?;
+        if posts.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The page's ids are only known once read: its parts come second,
+        // still one query per kind for the whole page.
+        let ids: Vec<Id> = posts.iter().map(|post| post.id).collect();
+        let mut parts = Parts::load(reader, &ids).await.map_err(db_error)?;
         Ok(posts.into_iter().map(|post| parts.body(post)).collect())
     }
 

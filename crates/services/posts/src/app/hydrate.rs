@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chorus_core::{ApiResult, Id};
-use chorus_rpc::posts::PostBody;
+use chorus_rpc::posts::{MediaView, PostBody};
 use chorus_rpc::users::UserCard;
 use sqlx::AnyPool;
 
@@ -77,7 +77,7 @@ pub(super) async fn kinds_of_user(
 /// What a body holds besides its row, for a batch of posts: one query each.
 pub(super) struct Parts {
     counts: HashMap<Id, BTreeMap<String, i64>>,
-    media: HashMap<Id, Vec<Id>>,
+    media: HashMap<Id, Vec<MediaView>>,
 }
 
 impl Parts {
@@ -100,7 +100,7 @@ impl Parts {
 /// A post as stored, from its parts.
 pub(super) fn body(
     post: PostRecord,
-    media_ids: Vec<Id>,
+    media: Vec<MediaView>,
     reaction_counts: BTreeMap<String, i64>,
 ) -> PostBody {
     PostBody {
@@ -108,7 +108,7 @@ pub(super) fn body(
         author_id: post.author_id,
         content: post.content,
         visibility: post.visibility.as_str().to_string(),
-        media_ids,
+        media,
         hashtags: post.hashtags,
         mentions: post.mentions.into_iter().map(|m| m.username).collect(),
         repost_of: post.repost_of,

@@ -1,22 +1,25 @@
 //! Writing, reading, editing and deleting posts; reposts.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use chorus_core::time::{from_micros, now, to_micros};
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_ports::outbox;
+use tokio::time::Instant;
 
 use super::hydrate::body;
 use super::{Posts, db_error, distinct, post_not_found};
 use crate::domain::{MAX_MEDIA, Visibility, content, text};
 use crate::events;
 use crate::store::{self, PostRecord};
-use crate::views::{NewPost, PostEdit, PostView};
+use crate::views::{MediaView, NewPost, PostEdit, PostView};
 
 impl Posts {
     pub async fn create_post(&self, author: Id, input: NewPost) -> ApiResult<PostView> {
         let visibility = Visibility::parse(input.visibility.as_deref())?;
-        let media_ids = self.checked_media(author, &input.media_ids).await?;
+        let media = self.checked_media(author, &input.media_ids).await?;
+        let media_ids: Vec<Id> = media.iter().map(|media| media.id).collect();
         let original = match input.repost_of {
             Some(id) => Some(self.repostable(author, id).await?),
             None => None,
@@ -73,7 +76,7 @@ impl Posts {
         self.events_committed().await;
 
         tracing::info!(post_id = %post.id, author_id = %author, "post created");
-        Ok(body(post, media_ids, BTreeMap::new()).view(card, Vec::new()))
+        Ok(body(post, media, BTreeMap::new()).view(card, Vec::new()))
     }
 
     pub async fn get_post(&self, viewer: Option<Id>, id: Id) -> ApiResult<PostView> {
@@ -131,11 +134,14 @@ impl Posts {
         post.visibility = visibility.unwrap_or(post.visibility);
         post.edited_at = Some(from_micros(to_micros(now())));
         let edited_at = post.edited_at.unwrap_or_else(now);
-        let media_ids = store::media_of(self.db().reader(), &[id])
+        let media_ids: Vec<Id> = store::media_of(self.db().reader(), &[id])
             .await
             .map_err(db_error)?
             .remove(&id)
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .map(|media| media.id)
+            .collect();
 
         let mut tx = self.db().begin().await?;
         let previous = store::begin_edit(&mut *tx, id, edited_at)
@@ -202,8 +208,12 @@ impl Posts {
         Ok(original)
     }
 
-    /// `media_ids` without repeats, if there are at most 10 and `owner` owns each.
-    async fn checked_media(&self, owner: Id, media_ids: &[Id]) -> ApiResult<Vec<Id>> {
+    /// The views of `media_ids` without repeats, in their order, if there are
+    /// at most 10 and `owner` owns each. Media are known from `media.uploaded`,
+    /// which may not have arrived yet when a client posts right after
+    /// uploading: unknown ids are waited for a little ([`MEDIA_WAIT`]) before
+    /// the post is refused. Someone else's media is refused at once.
+    async fn checked_media(&self, owner: Id, media_ids: &[Id]) -> ApiResult<Vec<MediaView>> {
         if media_ids.len() > MAX_MEDIA {
             return Err(ApiError::invalid_field(
                 "media_ids",
@@ -217,15 +227,38 @@ impl Posts {
             }
         }
         if unique.is_empty() {
-            return Ok(unique);
+            return Ok(Vec::new());
         }
-        // Media arrive through `media.uploaded` events; none known is the truth until then.
-        let owned = store::owned_media(self.db().reader(), owner, &unique)
-            .await
-            .map_err(db_error)?;
-        if owned.len() != unique.len() {
-            return Err(ApiError::invalid_field("media_ids", "no such media"));
+        let deadline = Instant::now() + MEDIA_WAIT;
+        loop {
+            let mut known = store::known_media(self.db().reader(), &unique)
+                .await
+                .map_err(db_error)?;
+            if known.values().any(|media| media.owner_id != owner) {
+                return Err(no_such_media());
+            }
+            if known.len() == unique.len() {
+                return Ok(unique
+                    .iter()
+                    .filter_map(|id| known.remove(id))
+                    .map(|media| media.view)
+                    .collect());
+            }
+            if Instant::now() >= deadline {
+                return Err(no_such_media());
+            }
+            tokio::time::sleep(MEDIA_POLL).await;
         }
-        Ok(unique)
     }
+}
+
+/// How long a post waits for the `media.uploaded` of media it names that
+/// are not known yet, and how often it looks again meanwhile.
+const MEDIA_WAIT: Duration = Duration::from_secs(2);
+const MEDIA_POLL: Duration = Duration::from_millis(20);
+
+/// One answer whether the media does not exist or is someone else's, so
+/// that nobody learns which ids exist.
+fn no_such_media() -> ApiError {
+    ApiError::invalid_field("media_ids", "no such media, or not yours")
 }

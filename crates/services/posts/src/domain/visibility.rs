@@ -48,22 +48,12 @@ impl Visibility {
             .collect()
     }
 
-    /// The rule: the author sees everything; a block either way hides
-    /// everything; public is for all; followers for those who follow; private
-    /// for nobody else.
+    /// The rule ([`chorus_rpc::posts::may_see`], shared with the services
+    /// that show posts): the author sees everything; a block either way
+    /// hides everything; public is for all; followers for those who follow;
+    /// private for nobody else.
     pub fn visible_to(self, viewer: Option<Id>, author: Id, relation: Option<Relation>) -> bool {
-        if viewer == Some(author) {
-            return true;
-        }
-        let relation = relation.unwrap_or_default();
-        if relation.blocked {
-            return false;
-        }
-        match self {
-            Self::Public => true,
-            Self::Followers => viewer.is_some() && relation.following,
-            Self::Private => false,
-        }
+        chorus_rpc::posts::may_see(self.as_str(), viewer, author, relation)
     }
 }
 

@@ -1,11 +1,7 @@
 //! What hangs off a post besides comments and reactions: its hashtags and its media.
 
-use std::collections::HashMap;
-
 use chorus_core::Id;
-use sqlx::{Any, AnyPool, Executor};
-
-use super::rows_in;
+use sqlx::{Any, Executor};
 
 pub async fn insert_hashtag<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -44,21 +40,4 @@ pub async fn attach_media<'e>(
         .execute(db)
         .await?;
     Ok(())
-}
-
-/// The media ids of each of `posts` that has some, in their order.
-pub async fn media_of(pool: &AnyPool, posts: &[Id]) -> Result<HashMap<Id, Vec<Id>>, sqlx::Error> {
-    let ids: Vec<i64> = posts.iter().map(|id| id.as_i64()).collect();
-    let rows: Vec<(i64, i64)> = rows_in(pool, &[], &ids, |list| {
-        format!(
-            "SELECT post_id, media_id FROM post_media WHERE post_id IN ({list}) \
-             ORDER BY post_id, position"
-        )
-    })
-    .await?;
-    let mut media: HashMap<Id, Vec<Id>> = HashMap::new();
-    for (post, id) in rows {
-        media.entry(Id(post)).or_default().push(Id(id));
-    }
-    Ok(media)
 }

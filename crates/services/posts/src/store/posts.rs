@@ -136,6 +136,41 @@ pub async fn find_posts(pool: &AnyPool, ids: &[Id]) -> Result<Vec<PostRecord>, s
     Ok(rows.into_iter().map(PostRecord::from).collect())
 }
 
+/// Up to `limit` posts with an id above `after` (any when `None`), in
+/// ascending id order, whatever their visibility: one page of a keyset scan
+/// over the primary key.
+pub async fn posts_after(
+    pool: &AnyPool,
+    after: Option<Id>,
+    limit: usize,
+) -> Result<Vec<PostRecord>, sqlx::Error> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows: Vec<PostRow> = match after {
+        Some(after) => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                post_columns!(),
+                " FROM posts WHERE id > $1 ORDER BY id LIMIT $2"
+            ))
+            .bind(after.as_i64())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                post_columns!(),
+                " FROM posts ORDER BY id LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(rows.into_iter().map(PostRecord::from).collect())
+}
+
 /// Up to `limit` of `author`'s posts with one of `visibilities`, newest
 /// first, older than `before` when given.
 pub async fn author_posts(

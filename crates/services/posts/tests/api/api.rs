@@ -210,3 +210,102 @@ async fn a_batch_past_the_limit_is_refused() {
         assert!(details.contains(field), "{details}");
     }
 }
+
+/// Every page of a `bodies_after` scan, `limit` at a time, as `bodies` also
+/// gives them; asserts each page is in ascending id order and resumes after
+/// the last.
+async fn scan(app: &TestApp, limit: usize) -> Vec<PostBody> {
+    let api = app.service.api();
+    let mut all: Vec<PostBody> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = api.bodies_after(after, limit).await.expect("a page");
+        assert!(page.len() <= limit, "at most {limit}");
+        assert!(
+            page.windows(2).all(|pair| pair[0].id < pair[1].id),
+            "ascending within a page"
+        );
+        if let (Some(last), Some(first)) = (all.last(), page.first()) {
+            assert!(last.id < first.id, "each page after the one before");
+        }
+        let done = page.len() < limit;
+        after = page.last().map(|body| body.id).or(after);
+        all.extend(page);
+        if done {
+            return all;
+        }
+    }
+}
+
+async fn a_scan_walks_every_post_once(app: &TestApp) {
+    let alice = app.user("alice");
+    let bob = app.user("bob");
+    let carol = app.user("carol");
+    let mut posts = varied_posts(app, alice, bob, carol).await;
+    let gone = app.post_id(bob, "soon gone", "public").await;
+    let response = app.delete(&format!("/api/v1/posts/{gone}"), bob).await;
+    assert!(response.status.is_success(), "{}", response.text());
+    let last = app.post_id(carol, "after the deleted one", "private").await;
+    posts.push(id(&last));
+    posts.sort();
+    let api = app.service.api();
+    let mut expected = api.bodies(&posts).await.expect("bodies");
+    expected.sort_by_key(|body| body.id);
+    assert_eq!(expected.len(), posts.len());
+
+    for limit in [1, 2, 3, posts.len(), MAX_IDS] {
+        let scanned = scan(app, limit).await;
+        assert_eq!(
+            scanned, expected,
+            "limit {limit}: every post once, as bodies has it"
+        );
+        assert!(
+            scanned.iter().all(|body| body.id != id(&gone)),
+            "deleted posts are absent"
+        );
+    }
+    let visibilities: Vec<&str> = expected.iter().map(|b| b.visibility.as_str()).collect();
+    for visibility in ["public", "followers", "private"] {
+        assert!(visibilities.contains(&visibility), "{visibility} posts too");
+    }
+
+    let from_the_middle = api.bodies_after(Some(posts[1]), 2).await.expect("page");
+    assert_eq!(from_the_middle, expected[2..4], "strictly after `after`");
+    let past_the_end = api.bodies_after(posts.last().copied(), 10).await;
+    assert!(past_the_end.expect("page").is_empty());
+}
+
+#[tokio::test]
+async fn bodies_after_walks_every_post_once_in_id_order() {
+    let app = TestApp::spawn().await;
+    a_scan_walks_every_post_once(&app).await;
+}
+
+#[tokio::test]
+async fn bodies_after_walks_every_post_once_in_id_order_on_postgresql() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let app = TestApp::spawn_on(backend).await;
+    a_scan_walks_every_post_once(&app).await;
+    app.drop_schema().await;
+}
+
+#[tokio::test]
+async fn a_scan_limit_of_none_or_past_the_maximum_is_refused() {
+    let app = TestApp::spawn().await;
+    let api = app.service.api();
+    for limit in [0, MAX_IDS + 1] {
+        let error = api.bodies_after(None, limit).await.expect_err("refused");
+        assert_eq!(error.status, StatusCode::BAD_REQUEST);
+        assert_eq!(error.code, "validation_failed");
+        let details = error.details.expect("details").to_string();
+        assert!(details.contains("limit"), "{details}");
+    }
+    assert!(
+        api.bodies_after(None, MAX_IDS)
+            .await
+            .expect("at the maximum")
+            .is_empty()
+    );
+}

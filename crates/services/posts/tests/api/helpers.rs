@@ -194,11 +194,8 @@ impl TestApp {
     /// A media `owner` uploaded, as the media service announces it.
     pub async fn uploaded_media(&self, owner: Id) -> Id {
         let media = self.ctx.ids.next_id();
-        self.publish(
-            "media.uploaded",
-            json!({"media_id": media, "owner_id": owner, "mime": "image/png"}),
-        )
-        .await;
+        self.publish("media.uploaded", media_uploaded(media, owner))
+            .await;
         media
     }
 
@@ -269,4 +266,26 @@ fn context(backend: &Backend, namespace: &str, data_dir: PathBuf) -> ServiceCont
         Backend::Postgres(url) => Some(url.as_str()),
     };
     chorus_ports::testing::service_context(postgres_url, namespace, data_dir)
+}
+
+/// `media.uploaded` for a 640 × 480 PNG with a small variant, as the media
+/// service words it.
+pub fn media_uploaded(media: Id, owner: Id) -> Value {
+    json!({
+        "media_id": media, "owner_id": owner, "url": format!("/media/{media}"),
+        "mime": "image/png", "size": 4321, "width": 640, "height": 480,
+        "variants": {"small": {"url": format!("/media/{media}/small"),
+                               "width": 150, "height": 112, "mime": "image/webp"}},
+        "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    })
+}
+
+/// How a post shows the media [`media_uploaded`] announced.
+pub fn media_view(media: Id) -> Value {
+    json!({
+        "id": media.to_string(), "url": format!("/media/{media}"),
+        "mime": "image/png", "size": 4321, "width": 640, "height": 480,
+        "variants": {"small": {"url": format!("/media/{media}/small"),
+                               "width": 150, "height": 112, "mime": "image/webp"}},
+    })
 }

@@ -4,7 +4,11 @@
 use http::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, id_of};
+use crate::helpers::{Backend, TestApp, id_of, media_view};
+use crate::media::{
+    a_post_waits_for_a_media_announced_after_it,
+    foreign_media_is_refused_at_once_unknown_after_the_wait,
+};
 use crate::reactions::two_hundred_concurrent_likes;
 
 async fn app() -> Option<TestApp> {
@@ -15,6 +19,14 @@ async fn app() -> Option<TestApp> {
 async fn two_hundred_concurrent_likes_count_exactly_on_postgresql() {
     let Some(app) = app().await else { return };
     two_hundred_concurrent_likes(&app).await;
+    app.drop_schema().await;
+}
+
+#[tokio::test]
+async fn a_post_waits_for_its_media_on_postgresql() {
+    let Some(app) = app().await else { return };
+    a_post_waits_for_a_media_announced_after_it(&app).await;
+    foreign_media_is_refused_at_once_unknown_after_the_wait(&app).await;
     app.drop_schema().await;
 }
 
@@ -47,7 +59,7 @@ async fn posts_comments_reactions_and_reposts_work_on_postgresql() {
     assert_eq!(seen["repost_count"], 1);
     assert_eq!(seen["reaction_counts"], json!({"like": 1}));
     assert_eq!(seen["my_reactions"], json!(["like"]));
-    assert_eq!(seen["media"], json!([{"id": media.to_string()}]));
+    assert_eq!(seen["media"], json!([media_view(media)]));
 
     let deleted = app.delete(&format!("/api/v1/comments/{top}"), alice).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);

@@ -1,10 +1,14 @@
 //! `PATCH /api/v1/users/me`: editing one's own profile. Going public
-//! approves everyone waiting, in the same transaction.
+//! approves everyone waiting, in the same transaction. An avatar is one of
+//! the caller's images, known from `media.uploaded`.
+
+use std::time::Duration;
 
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_rpc::users::Profile;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use super::failure::{Attempt, retrying};
@@ -13,6 +17,7 @@ use super::{Users, profile_not_ready, stored_now};
 use crate::domain;
 use crate::events;
 use crate::store::follow_requests;
+use crate::store::media::{self, OwnedMedia};
 use crate::store::profiles::{self, ProfileFields, ProfileRecord};
 use crate::store::relations::Ties;
 
@@ -25,7 +30,8 @@ pub struct ProfileEdit {
     /// At most 500 characters; empty clears it.
     #[schema(max_length = 500)]
     pub bio: Option<String>,
-    /// The id of a media the caller uploaded, or `null` to remove the avatar.
+    /// The id of an image the caller uploaded (its URL becomes `avatar_url`),
+    /// or `null` to remove the avatar. Deleting the media removes it too.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, nullable)]
     pub avatar_media_id: Option<Option<Value>>,
@@ -42,8 +48,40 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Value>>, D::
 struct Changes {
     display_name: Option<String>,
     bio: Option<String>,
-    clear_avatar: bool,
+    avatar: Avatar,
     is_private: Option<bool>,
+}
+
+enum Avatar {
+    Keep,
+    Clear,
+    /// One of the caller's images, seen to exist before the transaction
+    /// (and checked again in it, in case it was deleted meanwhile).
+    Set(Id),
+}
+
+/// How long an edit waits for the `media.uploaded` of an avatar not known
+/// yet (a client may set it right after uploading), and how often it looks.
+const MEDIA_WAIT: Duration = Duration::from_secs(2);
+const MEDIA_POLL: Duration = Duration::from_millis(20);
+
+/// One answer whether the media does not exist or is someone else's, so
+/// that nobody learns which ids exist.
+fn no_such_media() -> ApiError {
+    ApiError::invalid_field("avatar_media_id", "no such media, or not yours")
+}
+
+/// `media` as an avatar of `me`: theirs, and an image.
+fn avatar_of(me: Id, media: Option<OwnedMedia>) -> ApiResult<OwnedMedia> {
+    match media {
+        Some(media) if media.owner_id != me => Err(no_such_media()),
+        Some(media) if !media.is_image() => Err(ApiError::invalid_field(
+            "avatar_media_id",
+            "an avatar must be an image",
+        )),
+        Some(media) => Ok(media),
+        None => Err(no_such_media()),
+    }
 }
 
 impl Users {
@@ -56,12 +94,13 @@ impl Users {
                 .map(domain::display_name)
                 .transpose()?,
             bio: edit.bio.as_deref().map(domain::bio).transpose()?,
-            clear_avatar: match edit.avatar_media_id {
-                None => false,
-                Some(None) => true,
-                // media arrives with issue 6: until then no id names a media.
-                Some(Some(_)) => {
-                    return Err(ApiError::invalid_field("avatar_media_id", "no such media"));
+            avatar: match edit.avatar_media_id {
+                None => Avatar::Keep,
+                Some(None) => Avatar::Clear,
+                Some(Some(raw)) => {
+                    let id: Id = serde_json::from_value(raw).map_err(|_| no_such_media())?;
+                    self.awaited_media(me, id).await?;
+                    Avatar::Set(id)
                 }
             },
             is_private: edit.is_private,
@@ -84,16 +123,31 @@ impl Users {
                 .as_deref()
                 .unwrap_or(&current.display_name),
             bio: changes.bio.as_deref().unwrap_or(&current.bio),
-            avatar_media_id: if changes.clear_avatar {
-                None
-            } else {
-                current.avatar_media_id
-            },
+            avatar_media_id: None,
+            avatar_url: None,
             is_private: changes.is_private.unwrap_or(current.is_private),
+        };
+        let chosen = match changes.avatar {
+            Avatar::Set(id) => Some(avatar_of(me, media::find(&mut *tx, id).await?)?),
+            _ => None,
+        };
+        let fields = match (&changes.avatar, &chosen) {
+            (Avatar::Keep, _) => ProfileFields {
+                avatar_media_id: current.avatar_media_id,
+                avatar_url: current.avatar_url.as_deref(),
+                ..fields
+            },
+            (_, Some(media)) => ProfileFields {
+                avatar_media_id: Some(media.media_id),
+                avatar_url: Some(&media.url),
+                ..fields
+            },
+            (_, None) => fields,
         };
         let changed = fields.display_name != current.display_name
             || fields.bio != current.bio
             || fields.avatar_media_id != current.avatar_media_id
+            || fields.avatar_url != current.avatar_url.as_deref()
             || fields.is_private != current.is_private;
         let now = stored_now();
         if changed {
@@ -102,6 +156,7 @@ impl Users {
                 display_name: fields.display_name.to_owned(),
                 bio: fields.bio.to_owned(),
                 avatar_media_id: fields.avatar_media_id,
+                avatar_url: fields.avatar_url.map(str::to_owned),
                 is_private: fields.is_private,
                 ..current.clone()
             };
@@ -121,6 +176,21 @@ impl Users {
             .ok_or_else(profile_not_ready)?;
         self.commit(tx).await?;
         Ok(updated)
+    }
+
+    /// Waits (at most [`MEDIA_WAIT`]) until media `id` is known, then checks
+    /// it may be `me`'s avatar; someone else's is refused at once.
+    async fn awaited_media(&self, me: Id, id: Id) -> ApiResult<OwnedMedia> {
+        let deadline = Instant::now() + MEDIA_WAIT;
+        loop {
+            let found = media::find(self.db().reader(), id)
+                .await
+                .map_err(ApiError::internal)?;
+            if found.is_some() || Instant::now() >= deadline {
+                return avatar_of(me, found);
+            }
+            tokio::time::sleep(MEDIA_POLL).await;
+        }
     }
 
     /// Locks `me`, and when the edit may make the account public, everyone

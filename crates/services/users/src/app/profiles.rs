@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chorus_core::{ApiError, ApiResult, Id};
-use chorus_rpc::users::{Profile, Relation, UserCard};
+use chorus_rpc::users::{MAX_CARDS, Profile, Relation, UserCard};
 
 use super::failure::Attempt;
 use super::views::{card, profile};
@@ -115,6 +115,16 @@ impl Users {
     /// Cards of the accounts among `ids` that exist.
     pub async fn cards(&self, ids: &[Id]) -> ApiResult<Vec<UserCard>> {
         Ok(self.records(ids).await?.values().map(card).collect())
+    }
+
+    /// Cards of the accounts with an id above `after`, ascending, at most
+    /// `limit` (1 to [`MAX_CARDS`]): a page of a scan of every account.
+    pub async fn cards_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<UserCard>> {
+        chorus_rpc::check_limit(limit, MAX_CARDS)?;
+        let records = profiles::after(self.db().reader(), after, limit)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(records.iter().map(card).collect())
     }
 
     /// Follows, friendships and blocks between `viewer` and each of `targets`.

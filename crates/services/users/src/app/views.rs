@@ -52,8 +52,7 @@ pub fn card(record: &ProfileRecord) -> UserCard {
         id: record.user_id,
         username: record.username.clone(),
         display_name: record.display_name.clone(),
-        // Media arrives with issue 6: no avatar has a URL yet.
-        avatar_url: None,
+        avatar_url: record.avatar_url.clone(),
     }
 }
 
@@ -64,7 +63,7 @@ pub fn profile(record: ProfileRecord, ties: Option<Ties>) -> Profile {
         username: record.username,
         display_name: record.display_name,
         bio: record.bio,
-        avatar_url: None,
+        avatar_url: record.avatar_url,
         is_private: record.is_private,
         followers_count: record.followers_count,
         following_count: record.following_count,

@@ -9,6 +9,7 @@ pub mod counts;
 pub mod follow_requests;
 pub mod follows;
 pub mod friends;
+pub mod media;
 pub mod profiles;
 pub mod relations;
 

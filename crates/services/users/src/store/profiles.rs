@@ -14,6 +14,8 @@ pub struct ProfileRecord {
     pub display_name: String,
     pub bio: String,
     pub avatar_media_id: Option<Id>,
+    /// The avatar media's URL, kept beside its id.
+    pub avatar_url: Option<String>,
     pub is_private: bool,
     pub followers_count: i64,
     pub following_count: i64,
@@ -27,6 +29,7 @@ type ProfileRow = (
     String,
     String,
     Option<i64>,
+    Option<String>,
     i64,
     i64,
     i64,
@@ -42,6 +45,7 @@ impl From<ProfileRow> for ProfileRecord {
             display_name,
             bio,
             avatar,
+            avatar_url,
             private,
             followers,
             following,
@@ -54,6 +58,7 @@ impl From<ProfileRow> for ProfileRecord {
             display_name,
             bio,
             avatar_media_id: avatar.map(Id),
+            avatar_url,
             is_private: private != 0,
             followers_count: followers,
             following_count: following,
@@ -66,7 +71,7 @@ impl From<ProfileRow> for ProfileRecord {
 /// The columns of [`ProfileRow`], in order.
 macro_rules! profile_columns {
     () => {
-        "user_id, username, display_name, bio, avatar_media_id, is_private, \
+        "user_id, username, display_name, bio, avatar_media_id, avatar_url, is_private, \
          followers_count, following_count, posts_count, created_at"
     };
 }
@@ -155,6 +160,40 @@ pub async fn find_many<'e>(
         .collect())
 }
 
+/// Up to `limit` profiles with an id above `after` (any when `None`), in
+/// ascending id order: one page of a keyset scan over the primary key.
+pub async fn after<'e>(
+    db: impl Executor<'e, Database = Any>,
+    after: Option<Id>,
+    limit: usize,
+) -> Result<Vec<ProfileRecord>, sqlx::Error> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows: Vec<ProfileRow> = match after {
+        Some(after) => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                profile_columns!(),
+                " FROM profiles WHERE user_id > $1 ORDER BY user_id LIMIT $2"
+            ))
+            .bind(after.as_i64())
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }
+        None => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                profile_columns!(),
+                " FROM profiles ORDER BY user_id LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }
+    };
+    Ok(rows.into_iter().map(ProfileRecord::from).collect())
+}
+
 /// The profiles whose usernames (lowercase, at most [`super::MAX_BATCH`]) are among `usernames`.
 pub async fn find_by_usernames<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -198,6 +237,7 @@ pub struct ProfileFields<'a> {
     pub display_name: &'a str,
     pub bio: &'a str,
     pub avatar_media_id: Option<Id>,
+    pub avatar_url: Option<&'a str>,
     pub is_private: bool,
 }
 
@@ -209,7 +249,7 @@ pub async fn update<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE profiles SET display_name = $2, bio = $3, avatar_media_id = $4, \
-         is_private = $5, updated_at = $6 WHERE user_id = $1",
+         avatar_url = $7, is_private = $5, updated_at = $6 WHERE user_id = $1",
     )
     .bind(user_id.as_i64())
     .bind(fields.display_name)
@@ -217,7 +257,40 @@ pub async fn update<'e>(
     .bind(fields.avatar_media_id.map(Id::as_i64))
     .bind(i64::from(fields.is_private))
     .bind(to_micros(now))
+    .bind(fields.avatar_url)
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The users whose avatar is `media` (its owner, if anyone).
+pub async fn with_avatar<'e>(
+    db: impl Executor<'e, Database = Any>,
+    media: Id,
+) -> Result<Vec<Id>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM profiles WHERE avatar_media_id = $1 ORDER BY user_id")
+            .bind(media.as_i64())
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| Id(id)).collect())
+}
+
+/// Removes `user_id`'s avatar if it is still `media`; true if it was.
+pub async fn clear_avatar<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: Id,
+    media: Id,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE profiles SET avatar_media_id = NULL, avatar_url = NULL, updated_at = $3 \
+         WHERE user_id = $1 AND avatar_media_id = $2",
+    )
+    .bind(user_id.as_i64())
+    .bind(media.as_i64())
+    .bind(to_micros(now))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

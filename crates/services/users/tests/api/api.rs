@@ -1,14 +1,17 @@
 //! The in-process `UsersApi`: the same rules as the routes, batched.
 
 use chorus_core::Id;
-use chorus_rpc::users::{FollowState, Relation};
+use chorus_rpc::users::{FollowState, MAX_CARDS, Relation, UserCard};
 use http::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{TestApp, user_path};
 use crate::on_both;
 
-on_both!(the_in_process_api_answers_as_the_routes_do);
+on_both!(
+    the_in_process_api_answers_as_the_routes_do,
+    a_card_scan_walks_every_account_once,
+);
 
 async fn the_in_process_api_answers_as_the_routes_do(app: &TestApp) {
     let api = app.service.api();
@@ -118,4 +121,68 @@ async fn the_in_process_api_answers_as_the_routes_do(app: &TestApp) {
     api.unfollow(alice.id, bob.id).await.expect("again");
     assert_eq!(app.counts(&bob).await, (0, 0));
     assert!(api.cards(&[]).await.expect("nothing").is_empty());
+}
+
+/// Every page of a `cards_after` scan, `limit` at a time; asserts each page
+/// is in ascending id order and resumes after the last.
+async fn scan(app: &TestApp, limit: usize) -> Vec<UserCard> {
+    let api = app.service.api();
+    let mut all: Vec<UserCard> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = api.cards_after(after, limit).await.expect("a page");
+        assert!(page.len() <= limit, "at most {limit}");
+        assert!(
+            page.windows(2).all(|pair| pair[0].id < pair[1].id),
+            "ascending within a page"
+        );
+        if let (Some(last), Some(first)) = (all.last(), page.first()) {
+            assert!(last.id < first.id, "each page after the one before");
+        }
+        let done = page.len() < limit;
+        after = page.last().map(|card| card.id).or(after);
+        all.extend(page);
+        if done {
+            return all;
+        }
+    }
+}
+
+async fn a_card_scan_walks_every_account_once(app: &TestApp) {
+    let api = app.service.api();
+    let mut users = Vec::new();
+    for name in ["zoe", "alice", "mallory", "bob", "dave"] {
+        users.push(app.register(name).await);
+    }
+    // Neither privacy nor a block hides an account from a scan.
+    app.patch_me(&users[2], json!({ "is_private": true })).await;
+    app.post(&user_path(&users[0], "block"), &users[1]).await;
+    let mut ids: Vec<Id> = users.iter().map(|user| user.id).collect();
+    ids.sort();
+    let mut expected = api.cards(&ids).await.expect("cards");
+    expected.sort_by_key(|card| card.id);
+    assert_eq!(expected.len(), users.len());
+
+    for limit in [1, 2, 3, users.len(), MAX_CARDS] {
+        let scanned = scan(app, limit).await;
+        assert_eq!(
+            scanned, expected,
+            "limit {limit}: every account once, as cards has it"
+        );
+    }
+
+    let from_the_middle = api.cards_after(Some(ids[1]), 2).await.expect("page");
+    assert_eq!(from_the_middle, expected[2..4], "strictly after `after`");
+    let past_the_end = api.cards_after(ids.last().copied(), 10).await;
+    assert!(past_the_end.expect("page").is_empty());
+
+    for limit in [0, MAX_CARDS + 1] {
+        let error = api.cards_after(None, limit).await.expect_err("refused");
+        assert_eq!(
+            (error.status, error.code),
+            (StatusCode::BAD_REQUEST, "validation_failed")
+        );
+        let details = error.details.expect("details").to_string();
+        assert!(details.contains("limit"), "{details}");
+    }
 }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api;
+mod avatars;
 mod blocks;
 mod concurrency;
 mod consumer;

@@ -89,14 +89,20 @@ async fn every_documented_route_is_served() {
 }
 
 #[test]
-fn the_consumer_subscribes_to_exactly_its_three_topics() {
+fn the_consumer_subscribes_to_exactly_its_five_topics() {
     let subscriptions = subscriptions();
     assert_eq!(subscriptions.len(), 1);
     assert_eq!(subscriptions[0].consumer, NAME);
     assert_eq!(NAME, "users");
     assert_eq!(
         subscriptions[0].topics,
-        ["user.registered", "post.created", "post.deleted"]
+        [
+            "user.registered",
+            "post.created",
+            "post.deleted",
+            "media.uploaded",
+            "media.deleted"
+        ]
     );
 }
 

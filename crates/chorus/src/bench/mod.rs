@@ -11,6 +11,7 @@ mod notifications;
 mod posts;
 mod realtime;
 mod report;
+mod search;
 mod server;
 mod social;
 
@@ -45,6 +46,11 @@ pub enum Scenario {
     /// Upload-and-process throughput for a 2 MB photo: a noisy JPEG made in
     /// memory, uploaded to `POST /api/v1/media` again and again.
     Media,
+    /// Search over a big index: `--search-posts` synthetic posts (1,000,000)
+    /// written into the posts database and indexed by `chorus reindex` (timed),
+    /// then queries per second and latency for popular (cached) and
+    /// distinct queries, and the lag from a post's `201` until search finds it.
+    Search,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -76,6 +82,8 @@ pub struct BenchArgs {
     pub realtime: realtime::RealtimeArgs,
     #[command(flatten)]
     pub notifications: notifications::NotificationsArgs,
+    #[command(flatten)]
+    pub search: search::SearchArgs,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -109,6 +117,24 @@ async fn in_process(args: &BenchArgs) -> anyhow::Result<Report> {
 }
 
 async fn over_http(args: &BenchArgs) -> anyhow::Result<Report> {
+    let duration = Duration::from_secs(args.duration.max(1));
+    if let Scenario::Search = args.scenario {
+        // It stops its server, writes into its databases and starts it again.
+        anyhow::ensure!(
+            args.url.is_none(),
+            "the search scenario seeds the posts database of the server it starts: --url does not apply"
+        );
+        let server = Server::embedded_with(&server_env(args)?).await?;
+        let concurrency = args.concurrency.unwrap_or(64);
+        return search::run(
+            server,
+            duration,
+            concurrency,
+            &args.search,
+            args.social.seed,
+        )
+        .await;
+    }
     let server = match &args.url {
         Some(url) => {
             anyhow::ensure!(
@@ -119,7 +145,6 @@ async fn over_http(args: &BenchArgs) -> anyhow::Result<Report> {
         }
         None => Server::embedded_with(&server_env(args)?).await?,
     };
-    let duration = Duration::from_secs(args.duration.max(1));
     let result = match args.scenario {
         Scenario::Auth => auth::run(server.addr, duration, args.concurrency.unwrap_or(64)).await,
         Scenario::Posts => posts::run(server.addr, duration, args.concurrency.unwrap_or(64)).await,
@@ -129,8 +154,9 @@ async fn over_http(args: &BenchArgs) -> anyhow::Result<Report> {
         }
         Scenario::Realtime => realtime::run(&server, duration, &args.realtime).await,
         Scenario::Media => media::run(server.addr, duration, args.concurrency.unwrap_or(4)).await,
-        Scenario::Notifications => Err(anyhow::anyhow!(
-            "the notifications scenario runs in this process, not over HTTP"
+        Scenario::Notifications | Scenario::Search => Err(anyhow::anyhow!(
+            "the {:?} scenario does not run on a server it is given",
+            args.scenario
         )),
     };
     server.stop().await;
@@ -144,6 +170,7 @@ fn server_env(args: &BenchArgs) -> anyhow::Result<Vec<(String, String)>> {
         Scenario::Social => social::embedded_env(),
         Scenario::Realtime => realtime::embedded_env(),
         Scenario::Media => media::embedded_env(),
+        Scenario::Search => search::embedded_env(),
         Scenario::Auth | Scenario::Posts | Scenario::Notifications => Vec::new(),
     };
     for pair in &args.server_env {

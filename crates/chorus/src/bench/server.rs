@@ -2,7 +2,7 @@
 //! started from this very binary in a temporary folder, killed afterwards.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -45,15 +45,17 @@ impl Server {
     pub async fn embedded_with(env: &[(String, String)]) -> anyhow::Result<Self> {
         let data_dir = std::env::temp_dir().join(format!("chorus-bench-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&data_dir)?;
-        let mut command = Command::new(std::env::current_exe()?);
-        command
-            .arg("up")
-            .current_dir(&data_dir)
-            .env("CHORUS_LISTEN", "127.0.0.1:0")
-            .env("CHORUS_DATA_DIR", data_dir.join("data"))
-            .env("CHORUS_LOG__FILTER", "warn");
-        for (key, value) in env {
-            command.env(key, value);
+        Self::embedded_in(data_dir, env).await
+    }
+
+    /// Starts `chorus up` on a free port in `dir` (data in `dir/data`), a
+    /// folder made by `embedded_with` and kept by `stop_keeping_data`, say.
+    /// `stop` removes it.
+    pub async fn embedded_in(data_dir: PathBuf, env: &[(String, String)]) -> anyhow::Result<Self> {
+        let mut command = Self::command_in(&data_dir, env)?;
+        command.arg("up");
+        if !env.iter().any(|(key, _)| key == "CHORUS_LISTEN") {
+            command.env("CHORUS_LISTEN", "127.0.0.1:0");
         }
         let mut child = command
             .stdout(Stdio::piped())
@@ -81,6 +83,21 @@ impl Server {
         })
     }
 
+    /// `chorus` from this very binary as the bench runs it: in `dir`, with
+    /// its data in `dir/data`, quiet logs, and `env` over this process's
+    /// variables. Arguments (`up`, `reindex`…) are the caller's.
+    pub fn command_in(dir: &Path, env: &[(String, String)]) -> anyhow::Result<Command> {
+        let mut command = Command::new(std::env::current_exe()?);
+        command
+            .current_dir(dir)
+            .env("CHORUS_DATA_DIR", dir.join("data"))
+            .env("CHORUS_LOG__FILTER", "warn");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        Ok(command)
+    }
+
     /// The variables `embedded_with` was given.
     pub fn env(&self) -> &[(String, String)] {
         &self.env
@@ -105,6 +122,20 @@ impl Server {
             rss_kib: field("VmRSS:")?,
             peak_kib: field("VmHWM:")?,
         })
+    }
+
+    /// Stops the embedded server (killed, as `stop` does) and keeps its
+    /// folder, for `embedded_in` to start another in; the folder is the
+    /// caller's to remove then.
+    pub async fn stop_keeping_data(mut self) -> anyhow::Result<PathBuf> {
+        let child = self
+            .child
+            .as_mut()
+            .context("a server given by --url cannot be stopped by the bench")?;
+        child.kill().await.context("stopping chorus up")?;
+        self.data_dir
+            .take()
+            .context("the bench's server has no folder of its own")
     }
 
     pub async fn stop(mut self) {

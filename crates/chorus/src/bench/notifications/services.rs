@@ -340,6 +340,11 @@ impl UsersApi for TimedUsers {
         self.times.cards.time(self.inner.cards(ids)).await
     }
 
+    async fn cards_after(&self, after: Option<Id>, limit: usize) -> ApiResult<Vec<UserCard>> {
+        let call = self.inner.cards_after(after, limit);
+        self.times.other_users.time(call).await
+    }
+
     async fn relations(
         &self,
         viewer: Id,

@@ -24,6 +24,19 @@ impl Id {
         self.0
     }
 
+    /// The id minted at Unix millisecond `timestamp_ms` by `node` with
+    /// `sequence` (for tools that make ids for other times, such as a
+    /// benchmark seeding past posts); `None` when a part is out of range.
+    pub fn from_parts(timestamp_ms: i64, node: u16, sequence: i64) -> Option<Id> {
+        let since_epoch = timestamp_ms.checked_sub(EPOCH_MS)?;
+        let fits = (0..1 << 41).contains(&since_epoch)
+            && node <= MAX_NODE
+            && (0..=MAX_SEQ).contains(&sequence);
+        fits.then(|| {
+            Id(since_epoch << (NODE_BITS + SEQ_BITS) | i64::from(node) << SEQ_BITS | sequence)
+        })
+    }
+
     /// The creation time encoded in the id, in Unix milliseconds.
     pub fn timestamp_ms(self) -> i64 {
         (self.0 >> (NODE_BITS + SEQ_BITS)) + EPOCH_MS
@@ -138,6 +151,17 @@ impl IdGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_from_parts_tells_its_time_and_refuses_what_does_not_fit() {
+        let at = EPOCH_MS + 123_456;
+        let id = Id::from_parts(at, 7, 9).expect("fits");
+        assert_eq!(id.timestamp_ms(), at);
+        assert!(Id::from_parts(at, 7, 10).expect("fits") > id);
+        assert!(Id::from_parts(EPOCH_MS - 1, 0, 0).is_none());
+        assert!(Id::from_parts(at, MAX_NODE + 1, 0).is_none());
+        assert!(Id::from_parts(at, 0, MAX_SEQ + 1).is_none());
+    }
 
     #[test]
     fn ids_increase_and_never_repeat() {

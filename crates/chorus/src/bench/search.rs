@@ -62,12 +62,8 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 const API_POSTS: usize = 20;
 /// The seeded posts' time span: the 30 days before the seeding.
 const SPAN_MS: i64 = 30 * 24 * 3600 * 1000;
-/// Snowflake layout (crates/core/src/id.rs).
-const EPOCH_MS: i64 = 1_704_067_200_000;
-const NODE_BITS: u32 = 10;
-const SEQ_BITS: u32 = 12;
 /// The node id in the seeded posts' ids (servers pick theirs at random).
-const SEED_NODE: i64 = 1_023;
+const SEED_NODE: u16 = 1_023;
 const LIMIT: usize = 20;
 /// Distinct queries read back after the run, to tell what they find.
 const DISTINCT_SAMPLE: u64 = 200;
@@ -382,16 +378,13 @@ async fn seed_posts(
             let ms = ms.max(last_ms);
             if ms == last_ms {
                 sequence += 1;
-                anyhow::ensure!(
-                    sequence < 1 << SEQ_BITS,
-                    "too many posts in one millisecond"
-                );
             } else {
                 sequence = 0;
             }
             last_ms = ms;
-            let id =
-                ((ms - EPOCH_MS) << (NODE_BITS + SEQ_BITS)) | (SEED_NODE << SEQ_BITS) | sequence;
+            let id = chorus_core::Id::from_parts(ms, SEED_NODE, sequence)
+                .context("too many posts in one millisecond")?
+                .as_i64();
             let author = authors[rng.random_range(0..authors.len())];
             let visibility = match rng.random_range(0..100) {
                 0..90 => "public",

@@ -271,21 +271,26 @@ async fn hashtags_are_found_by_prefix_and_trend_by_use(app: &Chorus) {
     })
     .await;
 
-    eventually("the tag used three times trends", || async {
-        let trends = items(&api.get("/api/v1/trends?limit=100", None).await);
-        let names: Vec<&str> = trends.iter().filter_map(|t| t["name"].as_str()).collect();
-        let now = format!("{tag}now");
-        let trending = trends.iter().find(|t| t["name"] == now.as_str());
-        match trending {
-            Some(t)
-                if t["posts_count"] == 3 && !names.contains(&format!("{tag}later").as_str()) =>
-            {
-                assert!(t["score"].as_f64().expect("score") > 0.0);
-                Ok(())
+    eventually(
+        "the tag used three times trends above the one used once",
+        || async {
+            let trends = items(&api.get("/api/v1/trends?limit=100", None).await);
+            let rank = |name: String| trends.iter().position(|t| t["name"] == name.as_str());
+            let (now, later) = (rank(format!("{tag}now")), rank(format!("{tag}later")));
+            assert_eq!(
+                rank(format!("{tag}secret")),
+                None,
+                "private posts never trend"
+            );
+            match (now, later) {
+                (Some(now), Some(later)) if now < later && trends[now]["posts_count"] == 3 => {
+                    assert!(trends[now]["score"].as_f64().expect("score") > 0.0);
+                    Ok(())
+                }
+                _ => Err(format!("{trends:?}")),
             }
-            _ => Err(format!("{trends:?}")),
-        }
-    })
+        },
+    )
     .await;
 }
 

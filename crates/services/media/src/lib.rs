@@ -4,8 +4,9 @@
 //!
 //! It owns the `media`, `media_variants`, `media_blobs` and `media_usage` tables and the
 //! blobs under `sha256/`; publishes `media.uploaded` and `media.deleted`
-//! through its outbox. It consumes nothing yet (`user.deleted` will remove
-//! a deleted account's media).
+//! through its outbox. It consumes nothing: accounts cannot be deleted yet
+//! (when they can, `user.deleted` will remove their media). At start it
+//! sweeps uploads a crashed process left half-spooled.
 
 pub mod app;
 mod config;
@@ -57,13 +58,21 @@ impl MediaService {
             .context("migrating the media database")?;
         let relay = outbox::spawn_relay(db.clone(), ctx.infra.bus.clone(), ctx.shutdown.clone());
         ctx.tasks.spawn(relay);
+        let spool_dir = ctx.data_dir.join("uploads");
+        let swept = {
+            let dir = spool_dir.clone();
+            tokio::task::spawn_blocking(move || app::sweep_stale(&dir, app::STALE_AFTER)).await?
+        };
+        if swept > 0 {
+            tracing::info!(swept, "removed uploads a crashed process left half-spooled");
+        }
         let media = Media::new(
             db,
             ctx.infra.blobs.clone(),
             ctx.ids.clone(),
             config,
             ctx.after_commit(),
-            ctx.data_dir.join("uploads"),
+            spool_dir,
         );
         tracing::info!("media service started");
         Ok(Self {

@@ -24,7 +24,7 @@ impl Default for SearchConfig {
             cache_ttl_secs: 60,
             trend_window_secs: 3_600,
             trend_history_windows: 6,
-            trend_min_posts: 2,
+            trend_min_posts: 1,
         }
     }
 }

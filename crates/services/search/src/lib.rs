@@ -43,6 +43,9 @@ use crate::routes::AppState;
 /// The service's name: its queue, its folder under the data folder, and `--target`.
 pub const NAME: &str = "search";
 
+/// How long a start waits for a new index to fill before going on without it.
+const FILL_BEFORE_LISTENING: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A started search service: cheap to clone.
 #[derive(Clone)]
 pub struct SearchService {
@@ -81,7 +84,7 @@ impl SearchService {
             .context("subscribing the search consumer")?;
         if !index.is_complete() {
             let shutdown = ctx.shutdown.clone();
-            ctx.tasks.spawn(async move {
+            let filling = ctx.tasks.spawn(async move {
                 tokio::select! {
                     _ = shutdown.cancelled() => {}
                     result = rebuild::rebuild(&index, posts.as_ref(), users.as_ref(), false) => {
@@ -91,6 +94,17 @@ impl SearchService {
                     }
                 }
             });
+            // A small (or new) deployment is filled before the process says
+            // it listens, so it is ready at once; a big one goes on filling
+            // in the background while `/ready` says so.
+            if tokio::time::timeout(FILL_BEFORE_LISTENING, filling)
+                .await
+                .is_err()
+            {
+                tracing::info!(
+                    "the search index is still filling; /ready answers 503 until it is done"
+                );
+            }
         }
         tracing::info!(slot = search.index().slot, "search service started");
         Ok(Self {

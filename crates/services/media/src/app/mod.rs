@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 use crate::config::MediaConfig;
 use crate::store::{self, MediaRecord};
 
-pub use spool::{Spool, Spooled};
+pub use spool::{STALE_AFTER, Spool, Spooled, sweep_stale};
 
 /// The media service's use cases; cheap to clone.
 #[derive(Clone)]

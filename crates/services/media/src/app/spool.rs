@@ -14,6 +14,33 @@ use crate::domain::kind::{SNIFF_BYTES, sniff};
 use crate::domain::{MediaKind, Sniffed};
 use crate::store;
 
+/// Spooled files older than this are left by a crash: no upload takes so long.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the files in `dir` last written more than `older_than` ago:
+/// what a killed process left behind (a live upload's file is removed when
+/// it ends). Files younger than that may belong to another instance's
+/// upload in progress, so they stay. Returns how many went.
+pub fn sweep_stale(dir: &std::path::Path, older_than: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|meta| meta.is_file())
+            .and_then(|meta| meta.modified().ok())
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > older_than);
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// The limits an upload must stay within.
 #[derive(Debug, Clone, Copy)]
 struct Limits {
@@ -180,6 +207,26 @@ mod tests {
     use super::*;
 
     const PNG_HEAD: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR";
+
+    #[test]
+    fn only_files_older_than_the_limit_are_swept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let old = dir.path().join("left-by-a-crash");
+        let young = dir.path().join("in-progress");
+        std::fs::write(&old, b"x").expect("write");
+        std::fs::write(&young, b"y").expect("write");
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .expect("open")
+            .set_modified(two_hours_ago)
+            .expect("set mtime");
+        assert_eq!(sweep_stale(dir.path(), STALE_AFTER), 1);
+        assert!(!old.exists());
+        assert!(young.exists());
+        assert_eq!(sweep_stale(&dir.path().join("missing"), STALE_AFTER), 0);
+    }
 
     async fn new_spool(limits: Limits) -> (Spool, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("a temp dir");

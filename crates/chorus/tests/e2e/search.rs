@@ -115,7 +115,7 @@ async fn edits_and_deletions_show_in_results_within_moments(app: &Chorus) {
             .await,
     );
     finds(&api, None, &format!("{m} lighthouse"), &[&post]).await;
-    println!("a new post was found after {:?}", started.elapsed());
+    within_a_second(app, started, "a new post");
 
     let edited = api
         .patch(
@@ -125,14 +125,32 @@ async fn edits_and_deletions_show_in_results_within_moments(app: &Chorus) {
         )
         .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let started = Instant::now();
     finds(&api, None, &format!("{m} windmill"), &[&post]).await;
     finds(&api, None, &format!("{m} lighthouse"), &[]).await;
+    within_a_second(app, started, "an edit");
 
     let deleted = api
         .delete(&format!("/api/v1/posts/{post}"), ana.token())
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let started = Instant::now();
     finds(&api, None, &format!("{m} windmill"), &[]).await;
+    within_a_second(app, started, "a deletion");
+}
+
+/// Changes show in results within a second of being acknowledged. Checked
+/// on `chorus up`; a distributed deployment under a whole test suite's load
+/// only has to get there (`finds` waits), and the benchmark measures it.
+fn within_a_second(app: &Chorus, started: Instant, what: &str) {
+    let took = started.elapsed();
+    println!("{what} showed in search after {took:?}");
+    if app.mode == crate::harness::Mode::Embedded {
+        assert!(
+            took < std::time::Duration::from_secs(1),
+            "{what} took {took:?}"
+        );
+    }
 }
 
 async fn results_show_only_what_the_caller_may_see(app: &Chorus) {

@@ -106,8 +106,9 @@ struct ServiceInfo {
     openapi: fn() -> utoipa::openapi::OpenApi,
     /// Routes outside the OpenAPI document (GraphQL, Socket.IO…).
     extra_paths: &'static [&'static str],
-    /// What it consumes from the event bus.
-    subscriptions: fn() -> Vec<Subscription>,
+    /// What it consumes from the event bus, as every process declares it at
+    /// start (given whether the bus is in process).
+    subscriptions: fn(bool) -> Vec<Subscription>,
     /// Upload routes that take bodies above the gateway's limit, and theirs.
     body_limits: fn(&Config) -> Vec<(String, usize)>,
 }
@@ -117,49 +118,49 @@ const SERVICES: &[ServiceInfo] = &[
         module: Module::Auth,
         openapi: chorus_auth::openapi,
         extra_paths: &[],
-        subscriptions: Vec::new,
+        subscriptions: |_| Vec::new(),
         body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Users,
         openapi: chorus_users::openapi,
         extra_paths: &[],
-        subscriptions: chorus_users::subscriptions,
+        subscriptions: |_| chorus_users::subscriptions(),
         body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Posts,
         openapi: chorus_posts::openapi,
         extra_paths: &[chorus_graphql::PATH],
-        subscriptions: chorus_posts::subscriptions,
+        subscriptions: |_| chorus_posts::subscriptions(),
         body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Feed,
         openapi: chorus_feed::openapi,
         extra_paths: &[],
-        subscriptions: chorus_feed::subscriptions,
+        subscriptions: |_| chorus_feed::subscriptions(),
         body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Notifications,
         openapi: chorus_notifications::openapi,
         extra_paths: &[],
-        subscriptions: chorus_notifications::subscriptions,
+        subscriptions: |_| chorus_notifications::subscriptions(),
         body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Chat,
         openapi: chorus_chat::openapi,
         extra_paths: chorus_chat::SOCKET_IO_PATHS,
-        subscriptions: chorus_chat::subscriptions,
+        subscriptions: |_| chorus_chat::subscriptions(),
         body_limits: |_| Vec::new(),
     },
     ServiceInfo {
         module: Module::Media,
         openapi: chorus_media::openapi,
         extra_paths: &[],
-        subscriptions: Vec::new,
+        subscriptions: |_| Vec::new(),
         body_limits: |config| {
             let limit = config.media.upload_body_limit();
             vec![(chorus_media::UPLOAD_PATH.to_string(), limit)]
@@ -241,7 +242,7 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
         if config.infra.uses_in_process_bus() && !modules.contains(&service.module) {
             continue;
         }
-        for subscription in (service.subscriptions)() {
+        for subscription in (service.subscriptions)(config.infra.uses_in_process_bus()) {
             context.infra.bus.declare(&subscription).await?;
         }
     }

@@ -472,6 +472,57 @@ mod rabbitmq_only {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_expiring_subscriptions_queues_go_once_unused_and_others_stay() {
+        let Some(rabbit) = Rabbit::new("expiry", &["search-gone", "feed"]) else {
+            return;
+        };
+        let bus = rabbit.bus().await;
+        let mut expiring = subscription("search-gone", &["post.*"]);
+        expiring.expires_after = Some(Duration::from_millis(1_500));
+        bus.declare(&expiring).await.expect("declare");
+        bus.declare(&subscription("feed", &["post.*"]))
+            .await
+            .expect("declare");
+        let (conn, channel) = rabbit.raw_channel().await;
+        let exists = |queue: String| {
+            let channel = channel.clone();
+            async move {
+                let passive = QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                };
+                channel
+                    .queue_declare(queue.as_str().into(), passive, FieldTable::default())
+                    .await
+                    .is_ok()
+            }
+        };
+        for queue in bus.queue_names("search-gone") {
+            assert!(exists(queue.clone()).await, "{queue} is there at first");
+        }
+        tokio::time::sleep(Duration::from_millis(3_000)).await;
+        // A failed passive declare closes its channel: one channel per check.
+        for queue in bus.queue_names("search-gone") {
+            let (probe_conn, probe) = rabbit.raw_channel().await;
+            let passive = QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            let found = probe
+                .queue_declare(queue.as_str().into(), passive, FieldTable::default())
+                .await
+                .is_ok();
+            assert!(!found, "{queue} expired unused");
+            let _ = probe_conn.close(200, "done".into()).await;
+        }
+        for queue in bus.queue_names("feed") {
+            assert!(exists(queue.clone()).await, "{queue} never expires");
+        }
+        let _ = conn.close(200, "done".into()).await;
+        bus.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_message_that_is_not_an_envelope_goes_straight_to_the_dead_letter_queue() {
         let Some(rabbit) = Rabbit::new("garbage", &["feed"]) else {
             return;

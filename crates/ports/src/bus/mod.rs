@@ -94,6 +94,12 @@ pub struct Subscription {
     /// The most events handed to [`EventHandler::handle_batch`] at once; 1
     /// (or 0) delivers each event alone to [`EventHandler::handle`].
     pub batch: usize,
+    /// For a queue of one instance rather than of a service (a search
+    /// instance's own index): unused for this long (no consumer attached),
+    /// the broker deletes it with what it holds, so instances that never
+    /// come back leave nothing growing. `None`: kept forever. The in-process
+    /// bus's queues live only as long as the process anyway.
+    pub expires_after: Option<Duration>,
 }
 
 #[async_trait]

@@ -35,6 +35,7 @@ pub fn subscription(consumer: &str, topics: &[&str]) -> Subscription {
         topics: topics.iter().map(|t| t.to_string()).collect(),
         retry: quick_retries(5),
         batch: 1,
+        expires_after: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub fn subscriptions() -> Vec<Subscription> {
         topics: topics.map(String::from).to_vec(),
         retry: RetryPolicy::default(),
         batch: 1,
+        expires_after: None,
     }]
 }
 

@@ -24,6 +24,7 @@ pub fn subscriptions() -> Vec<Subscription> {
         topics: TOPICS.map(String::from).to_vec(),
         retry: RetryPolicy::default(),
         batch: BATCH,
+        expires_after: None,
     }]
 }
 

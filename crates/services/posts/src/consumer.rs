@@ -21,6 +21,7 @@ pub fn subscriptions() -> Vec<Subscription> {
             .to_vec(),
         retry: RetryPolicy::default(),
         batch: 1,
+        expires_after: None,
     }]
 }
 

@@ -5,6 +5,8 @@
 //! deleted is looked up by id, and whatever it shows is checked against the
 //! posts service when results are shown.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chorus_core::{Envelope, Id};
 use chorus_ports::{EventHandler, RetryPolicy, Subscription};
@@ -13,7 +15,7 @@ use serde::Deserialize;
 use crate::app::Search;
 use crate::app::trends::HASHTAGS_TERM;
 use crate::app::users::USERS_TERM;
-use crate::index::{Change, PostDoc, UserDoc, Visibility};
+use crate::index::{Change, PostDoc, SearchIndex, UserDoc, Visibility};
 
 pub const POST_CREATED: &str = "post.created";
 pub const POST_UPDATED: &str = "post.updated";
@@ -32,27 +34,48 @@ const TOPICS: [&str; 5] = [
 /// Events applied (and committed) together.
 const BATCH: usize = 512;
 
-/// The subscription of the index in `slot`: slot 1 is the `search` queue
-/// every process declares at start (so no event is missed before the
-/// first instance runs); each further instance has its own queue, since
-/// every index needs every event.
-pub fn subscription(slot: u32) -> Subscription {
-    let consumer = if slot == 1 {
-        crate::NAME.to_string()
-    } else {
-        format!("{}-{slot}", crate::NAME)
+/// How long a search instance's own queue outlives the instance: one that
+/// comes back later than this finds its index stale and refills it.
+pub const QUEUE_KEPT_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The queue of `index`. Every index needs every event, so each has its
+/// own queue. With the in-process bus (one process) the first slot's is the
+/// `search` queue every process declares at start, so nothing published
+/// before it subscribes is missed. On a broker, a queue is named after the
+/// index's instance id (kept in its folder: a restart finds its queue and
+/// the events it missed), and expires when unused for [`QUEUE_KEPT_FOR`],
+/// so instances that never come back leave nothing growing.
+pub fn subscription(index: &SearchIndex, in_process_bus: bool) -> Subscription {
+    let (consumer, expires_after) = match (in_process_bus, index.slot) {
+        (true, 1) => (crate::NAME.to_string(), None),
+        (true, slot) => (format!("{}-{slot}", crate::NAME), None),
+        (false, _) => (
+            format!("{}-{}", crate::NAME, index.instance),
+            Some(QUEUE_KEPT_FOR),
+        ),
     };
     Subscription {
         consumer,
         topics: TOPICS.map(String::from).to_vec(),
         retry: RetryPolicy::default(),
         batch: BATCH,
+        expires_after,
     }
 }
 
-/// What every process declares: the first instance's queue.
-pub fn subscriptions() -> Vec<Subscription> {
-    vec![subscription(1)]
+/// What every process declares at start: the `search` queue with the
+/// in-process bus; nothing on a broker, where each instance declares its own.
+pub fn subscriptions(in_process_bus: bool) -> Vec<Subscription> {
+    if !in_process_bus {
+        return Vec::new();
+    }
+    vec![Subscription {
+        consumer: crate::NAME.to_string(),
+        topics: TOPICS.map(String::from).to_vec(),
+        retry: RetryPolicy::default(),
+        batch: BATCH,
+        expires_after: None,
+    }]
 }
 
 pub struct Consumer {

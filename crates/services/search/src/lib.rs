@@ -74,20 +74,26 @@ impl SearchService {
             ctx.infra.cache.clone(),
             config,
         );
+        let in_process_bus = ctx.infra_config.uses_in_process_bus();
+        // Left alone longer than its queue is kept, it may have missed events.
+        let stale = !in_process_bus
+            && index.is_complete()
+            && chrono::Utc::now().timestamp_millis() - index.last_commit_ms()
+                > consumer::QUEUE_KEPT_FOR.as_millis() as i64 - 3_600_000;
         ctx.infra
             .bus
             .subscribe(
-                subscription(index.slot),
+                subscription(&index, in_process_bus),
                 Arc::new(Consumer::new(search.clone())),
             )
             .await
             .context("subscribing the search consumer")?;
-        if !index.is_complete() {
+        if stale || !index.is_complete() {
             let shutdown = ctx.shutdown.clone();
             let filling = ctx.tasks.spawn(async move {
                 tokio::select! {
                     _ = shutdown.cancelled() => {}
-                    result = rebuild::rebuild(&index, posts.as_ref(), users.as_ref(), false) => {
+                    result = rebuild::rebuild(&index, posts.as_ref(), users.as_ref(), stale) => {
                         if let Err(error) = result {
                             tracing::error!(%error, "filling the search index failed; it will be retried at the next start");
                         }

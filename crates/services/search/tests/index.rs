@@ -123,6 +123,8 @@ fn instances_on_one_folder_get_their_own_slots_and_a_restart_its_old_one() {
     let first = open(&dir);
     let second = open(&dir);
     assert_eq!((first.slot, second.slot), (1, 2));
+    assert_ne!(first.instance, second.instance, "each index its own queue");
+    let first_instance = first.instance.clone();
     first
         .apply(&[post(7, "kept", &[], Visibility::Public, 0)])
         .expect("applied");
@@ -130,7 +132,9 @@ fn instances_on_one_folder_get_their_own_slots_and_a_restart_its_old_one() {
     drop(first);
     let again = open(&dir);
     assert_eq!(again.slot, 1);
+    assert_eq!(again.instance, first_instance, "a restart finds its queue");
     assert!(again.is_complete());
+    assert!(again.last_commit_ms() > 0);
     assert_eq!(top(&again, "kept"), [7], "committed writes survive");
     assert!(
         SearchIndex::open_slot(dir.path(), 2)
@@ -155,9 +159,11 @@ fn an_index_of_another_version_is_emptied_to_be_rebuilt() {
     let older = text.replace("\\\"schema\\\":1", "\\\"schema\\\":0");
     assert_ne!(text, older, "the payload names the schema: {text}");
     std::fs::write(&meta, older).expect("rewritten");
+    let instance = std::fs::read_to_string(dir.path().join("1/instance")).expect("id");
     let index = open(&dir);
     assert!(!index.is_complete());
     assert!(top(&index, "stale").is_empty());
+    assert_eq!(index.instance, instance, "a rebuild keeps the queue");
 }
 
 #[test]

@@ -35,6 +35,7 @@ pub fn subscriptions() -> Vec<Subscription> {
         .to_vec(),
         retry: Default::default(),
         batch: 1,
+        expires_after: None,
     }]
 }
 

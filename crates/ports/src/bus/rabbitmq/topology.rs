@@ -82,8 +82,16 @@ pub(super) async fn declare_consumer(
     );
     declare_exchange(channel, namespace).await?;
     let names = QueueNames::new(namespace, &subscription.consumer);
-    declare_queue(channel, &names.main, FieldTable::default()).await?;
-    let mut retry_args = FieldTable::default();
+    let expiring = || {
+        let mut arguments = FieldTable::default();
+        if let Some(after) = subscription.expires_after {
+            let millis = i64::try_from(after.as_millis()).unwrap_or(i64::MAX).max(1);
+            arguments.insert("x-expires".into(), AMQPValue::LongLongInt(millis));
+        }
+        arguments
+    };
+    declare_queue(channel, &names.main, expiring()).await?;
+    let mut retry_args = expiring();
     // An expired message goes back, through the default exchange, to the main queue.
     retry_args.insert(
         "x-dead-letter-exchange".into(),
@@ -94,7 +102,7 @@ pub(super) async fn declare_consumer(
         AMQPValue::LongString(names.main.as_str().into()),
     );
     declare_queue(channel, &names.retry, retry_args).await?;
-    declare_queue(channel, &names.dead, FieldTable::default()).await?;
+    declare_queue(channel, &names.dead, expiring()).await?;
     let exchange = exchange(namespace);
     for topic in &subscription.topics {
         channel

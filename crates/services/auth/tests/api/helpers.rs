@@ -268,6 +268,7 @@ impl TestApp {
             topics: topics.iter().map(|t| t.to_string()).collect(),
             retry: Default::default(),
             batch: 1,
+            expires_after: None,
         };
         self.ctx
             .infra

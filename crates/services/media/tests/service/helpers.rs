@@ -72,6 +72,7 @@ impl TestApp {
             topics: vec!["media.*".into()],
             retry: RetryPolicy::default(),
             batch: 1,
+            expires_after: None,
         };
         ctx.infra
             .bus

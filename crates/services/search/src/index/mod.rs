@@ -101,16 +101,25 @@ struct CommitPayload {
     schema: u32,
     /// Has the index been filled from the owning services at least once?
     complete: bool,
+    /// Unix milliseconds of the commit.
+    #[serde(default)]
+    committed_at_ms: i64,
 }
 
 pub struct SearchIndex {
     pub slot: u32,
+    /// Tells this index apart from every other, across machines: made at
+    /// its folder's first use and kept there (it names its event queue).
+    pub instance: String,
     pub dir: PathBuf,
     pub post_fields: PostFields,
     pub user_fields: UserFields,
     posts: IndexHandle,
     users: IndexHandle,
     complete: AtomicBool,
+    /// When the index was last committed before this process opened it
+    /// (Unix milliseconds; 0 if never).
+    last_commit_ms: i64,
     /// Posts deleted while a rebuild runs: the rebuild may have read them
     /// before, and must not write them back after.
     tombstones: Mutex<Option<HashSet<Id>>>,
@@ -141,10 +150,12 @@ impl SearchIndex {
         let Some(users) = IndexHandle::open(&dir.join("users"), user_schema.clone())? else {
             return Ok(None);
         };
+        let instance = instance_id(&dir)?;
         let payload = posts.payload()?;
         let current = payload
             .as_deref()
             .and_then(|raw| serde_json::from_str::<CommitPayload>(raw).ok());
+        let last_commit_ms = current.as_ref().map(|p| p.committed_at_ms);
         let (posts, users, complete) = match current {
             Some(payload) if payload.schema == SCHEMA_VERSION => (posts, users, payload.complete),
             None if payload.is_none() => (posts, users, false),
@@ -154,8 +165,12 @@ impl SearchIndex {
                     "the search index was built by another version: rebuilding it"
                 );
                 drop((posts, users));
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("removing the outdated index {}", dir.display()))?;
+                for part in ["posts", "users"] {
+                    let folder = dir.join(part);
+                    std::fs::remove_dir_all(&folder).with_context(|| {
+                        format!("removing the outdated index {}", folder.display())
+                    })?;
+                }
                 let posts = IndexHandle::open(&dir.join("posts"), post_schema)?
                     .context("the search index slot was taken while being rebuilt")?;
                 let users = IndexHandle::open(&dir.join("users"), user_schema)?
@@ -165,6 +180,8 @@ impl SearchIndex {
         };
         Ok(Some(Self {
             slot,
+            instance,
+            last_commit_ms: last_commit_ms.unwrap_or(0),
             dir,
             post_fields,
             user_fields,
@@ -173,6 +190,13 @@ impl SearchIndex {
             complete: AtomicBool::new(complete),
             tombstones: Mutex::new(None),
         }))
+    }
+
+    /// When the index was last written before this process opened it
+    /// (Unix milliseconds; 0 if never): an index left alone longer than its
+    /// queue is kept may have missed events.
+    pub fn last_commit_ms(&self) -> i64 {
+        self.last_commit_ms
     }
 
     /// Has it been filled from the owning services (see [`crate::rebuild`])?
@@ -249,6 +273,7 @@ impl SearchIndex {
         let payload = serde_json::to_string(&CommitPayload {
             schema: SCHEMA_VERSION,
             complete,
+            committed_at_ms: chrono::Utc::now().timestamp_millis(),
         })?;
         self.users.commit(&payload)?;
         self.posts.commit(&payload)?;
@@ -311,6 +336,21 @@ impl SearchIndex {
         }
         document
     }
+}
+
+/// The slot folder's instance id, made on first use.
+fn instance_id(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join("instance");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if !existing.is_empty() {
+            return Ok(existing.to_string());
+        }
+    }
+    let made = format!("{:016x}", rand::random::<u64>());
+    std::fs::write(&path, &made)
+        .with_context(|| format!("writing the search instance id {}", path.display()))?;
+    Ok(made)
 }
 
 fn text_of(

@@ -82,6 +82,7 @@ impl TestApp {
             topics: PUBLISHED.iter().map(|t| t.to_string()).collect(),
             retry: Default::default(),
             batch: 1,
+            expires_after: None,
         };
         ctx.infra
             .bus

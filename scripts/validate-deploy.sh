@@ -159,8 +159,9 @@ fi
 echo "-- settings: chorus config with the deployments' environments"
 chorus_bin=${CHORUS_BIN:-}
 if [ -z "$chorus_bin" ]; then
-  for candidate in target/debug/chorus target/release/chorus; do
-    [ -x "$candidate" ] && chorus_bin=$PWD/$candidate && break
+  target_dir=${CARGO_TARGET_DIR:-target}
+  for candidate in "$target_dir/debug/chorus" "$target_dir/release/chorus"; do
+    [ -x "$candidate" ] && chorus_bin=$(realpath "$candidate") && break
   done
 fi
 if [ -n "$chorus_bin" ]; then

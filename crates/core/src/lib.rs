@@ -13,6 +13,7 @@ pub mod private;
 pub mod secret;
 pub mod time;
 pub mod token;
+pub mod wait;
 
 pub use error::{ApiError, ApiResult};
 pub use event::Envelope;

@@ -245,13 +245,12 @@ async fn read(
 /// (a little) until the users service has the new profile. Past the wait
 /// the account exists anyway, and its profile comes soon after.
 async fn wait_for_profile(chorus: &Chorus, id: Id) -> Result<(), Failure> {
-    let deadline = tokio::time::Instant::now() + PROFILE_WAIT;
-    while !chorus.has_profile(id).await? {
-        if tokio::time::Instant::now() >= deadline {
-            tracing::warn!(user_id = %id, "wrk2: the new profile is not there yet");
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    let found = chorus_core::wait::until_some(PROFILE_WAIT, Duration::from_millis(20), || async {
+        Ok::<_, Failure>(chorus.has_profile(id).await?.then_some(()))
+    })
+    .await?;
+    if found.is_none() {
+        tracing::warn!(user_id = %id, "wrk2: the new profile is not there yet");
     }
     Ok(())
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 use chorus_core::time::{from_micros, now, to_micros};
 use chorus_core::{ApiError, ApiResult, Id};
 use chorus_ports::outbox;
-use tokio::time::Instant;
 
 use super::hydrate::body;
 use super::{Posts, db_error, distinct, post_not_found};
@@ -229,26 +228,23 @@ impl Posts {
         if unique.is_empty() {
             return Ok(Vec::new());
         }
-        let deadline = Instant::now() + MEDIA_WAIT;
-        loop {
+        let views = chorus_core::wait::until_some(MEDIA_WAIT, MEDIA_POLL, || async {
             let mut known = store::known_media(self.db().reader(), &unique)
                 .await
                 .map_err(db_error)?;
             if known.values().any(|media| media.owner_id != owner) {
                 return Err(no_such_media());
             }
-            if known.len() == unique.len() {
-                return Ok(unique
+            Ok((known.len() == unique.len()).then(|| {
+                unique
                     .iter()
                     .filter_map(|id| known.remove(id))
                     .map(|media| media.view)
-                    .collect());
-            }
-            if Instant::now() >= deadline {
-                return Err(no_such_media());
-            }
-            tokio::time::sleep(MEDIA_POLL).await;
-        }
+                    .collect()
+            }))
+        })
+        .await?;
+        views.ok_or_else(no_such_media)
     }
 }
 

@@ -8,7 +8,6 @@ use chorus_core::{ApiError, ApiResult, Id};
 use chorus_rpc::users::Profile;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use super::failure::{Attempt, retrying};
@@ -181,16 +180,13 @@ impl Users {
     /// Waits (at most [`MEDIA_WAIT`]) until media `id` is known, then checks
     /// it may be `me`'s avatar; someone else's is refused at once.
     async fn awaited_media(&self, me: Id, id: Id) -> ApiResult<OwnedMedia> {
-        let deadline = Instant::now() + MEDIA_WAIT;
-        loop {
-            let found = media::find(self.db().reader(), id)
+        let found = chorus_core::wait::until_some(MEDIA_WAIT, MEDIA_POLL, || async {
+            media::find(self.db().reader(), id)
                 .await
-                .map_err(ApiError::internal)?;
-            if found.is_some() || Instant::now() >= deadline {
-                return avatar_of(me, found);
-            }
-            tokio::time::sleep(MEDIA_POLL).await;
-        }
+                .map_err(ApiError::internal)
+        })
+        .await?;
+        avatar_of(me, found)
     }
 
     /// Locks `me`, and when the edit may make the account public, everyone

@@ -46,14 +46,27 @@ pub const QUEUE_KEPT_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 /// the events it missed), and expires when unused for [`QUEUE_KEPT_FOR`],
 /// so instances that never come back leave nothing growing.
 pub fn subscription(index: &SearchIndex, in_process_bus: bool) -> Subscription {
-    let (consumer, expires_after) = match (in_process_bus, index.slot) {
-        (true, 1) => (crate::NAME.to_string(), None),
-        (true, slot) => (format!("{}-{slot}", crate::NAME), None),
-        (false, _) => (
+    match (in_process_bus, index.slot) {
+        (true, 1) => queue(crate::NAME.to_string(), None),
+        (true, slot) => queue(format!("{}-{slot}", crate::NAME), None),
+        (false, _) => queue(
             format!("{}-{}", crate::NAME, index.instance),
             Some(QUEUE_KEPT_FOR),
         ),
-    };
+    }
+}
+
+/// What every process declares at start: the `search` queue with the
+/// in-process bus; nothing on a broker, where each instance declares its own.
+pub fn subscriptions(in_process_bus: bool) -> Vec<Subscription> {
+    if in_process_bus {
+        vec![queue(crate::NAME.to_string(), None)]
+    } else {
+        Vec::new()
+    }
+}
+
+fn queue(consumer: String, expires_after: Option<Duration>) -> Subscription {
     Subscription {
         consumer,
         topics: TOPICS.map(String::from).to_vec(),
@@ -61,21 +74,6 @@ pub fn subscription(index: &SearchIndex, in_process_bus: bool) -> Subscription {
         batch: BATCH,
         expires_after,
     }
-}
-
-/// What every process declares at start: the `search` queue with the
-/// in-process bus; nothing on a broker, where each instance declares its own.
-pub fn subscriptions(in_process_bus: bool) -> Vec<Subscription> {
-    if !in_process_bus {
-        return Vec::new();
-    }
-    vec![Subscription {
-        consumer: crate::NAME.to_string(),
-        topics: TOPICS.map(String::from).to_vec(),
-        retry: RetryPolicy::default(),
-        batch: BATCH,
-        expires_after: None,
-    }]
 }
 
 pub struct Consumer {
@@ -118,11 +116,18 @@ impl EventHandler for Consumer {
     }
 
     async fn handle_batch(&self, events: &[Envelope]) -> anyhow::Result<()> {
-        let index = self.search.index().clone();
         let events = events.to_vec();
-        let (changes, terms) =
-            tokio::task::spawn_blocking(move || changes_of(&index, &events)).await??;
-        self.search.apply(changes, terms).await
+        // Read what edits and deletions take away, then write, in one go.
+        let terms = self
+            .search
+            .index()
+            .off_async(move |index| {
+                let (changes, terms) = changes_of(index, &events)?;
+                index.apply(&changes)?;
+                Ok(terms)
+            })
+            .await?;
+        self.search.retire(&terms).await
     }
 }
 

@@ -37,13 +37,13 @@ pub async fn rebuild(
 ) -> anyhow::Result<Rebuilt> {
     let started = Instant::now();
     if from_scratch {
-        blocking(index, |index| index.clear()).await?;
+        index.off_async(|index| index.clear()).await?;
     }
     index.track_deletions(true);
     let result = copy_all(index, posts, users).await;
     index.track_deletions(false);
     let rebuilt = result?;
-    blocking(index, |index| index.commit(true)).await?;
+    index.off_async(|index| index.commit(true)).await?;
     tracing::info!(
         slot = index.slot,
         posts = rebuilt.posts,
@@ -77,7 +77,7 @@ async fn copy_all(
                 })
             })
             .collect();
-        blocking(index, move |index| index.write(&changes)).await?;
+        index.off_async(move |index| index.write(&changes)).await?;
     }
     after = None;
     loop {
@@ -96,19 +96,13 @@ async fn copy_all(
                 created_at_ms: body.created_at.timestamp_millis(),
             })
             .collect();
-        blocking(index, move |index| index.write_rebuilt_posts(docs)).await?;
+        index
+            .off_async(move |index| index.write_rebuilt_posts(docs))
+            .await?;
         pages += 1;
         if pages % PAGES_PER_COMMIT == 0 {
-            blocking(index, |index| index.commit(false)).await?;
+            index.off_async(|index| index.commit(false)).await?;
         }
     }
     Ok(rebuilt)
-}
-
-async fn blocking<T: Send + 'static>(
-    index: &std::sync::Arc<SearchIndex>,
-    work: impl FnOnce(&SearchIndex) -> anyhow::Result<T> + Send + 'static,
-) -> anyhow::Result<T> {
-    let index = index.clone();
-    tokio::task::spawn_blocking(move || work(&index)).await?
 }

@@ -14,7 +14,7 @@ use chorus_rpc::{PostsApi, UsersApi};
 
 pub use self::cache::ResultCache;
 use crate::config::SearchConfig;
-use crate::index::{Change, SearchIndex};
+use crate::index::SearchIndex;
 
 /// How deep pagination goes: the first this many results of a query.
 pub const MAX_RESULTS: usize = 10_000;
@@ -56,12 +56,10 @@ impl Search {
         &self.inner.index
     }
 
-    /// Applies `changes` to the index and commits them, then retires the
-    /// cached results of `terms` (see [`ResultCache`]).
-    pub async fn apply(&self, changes: Vec<Change>, terms: Vec<String>) -> anyhow::Result<()> {
-        let index = self.inner.index.clone();
-        tokio::task::spawn_blocking(move || index.apply(&changes)).await??;
-        self.inner.results.bump(&terms).await
+    /// Retires the cached results of `terms` (see [`ResultCache`]), once
+    /// the index changes that touched them are committed.
+    pub async fn retire(&self, terms: &[String]) -> anyhow::Result<()> {
+        self.inner.results.bump(terms).await
     }
 
     /// Runs index work off the async workers.
@@ -69,10 +67,10 @@ impl Search {
         &self,
         work: impl FnOnce(&SearchIndex) -> anyhow::Result<T> + Send + 'static,
     ) -> ApiResult<T> {
-        let index = self.inner.index.clone();
-        tokio::task::spawn_blocking(move || work(&index))
+        self.inner
+            .index
+            .off_async(work)
             .await
-            .map_err(ApiError::internal)?
             .map_err(ApiError::internal)
     }
 }

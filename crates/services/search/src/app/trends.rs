@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use chorus_core::{ApiResult, Page, PageQuery};
+use chorus_core::{ApiResult, Cursor, Page, PageQuery};
 
-use super::{MAX_RESULTS, Search, next_cursor, offset};
+use super::{MAX_RESULTS, Search, offset};
 use crate::index::hashtags::TrendWindow;
 use crate::query::{SearchQuery, hashtag};
 use crate::views::{HashtagView, TrendView};
@@ -59,9 +59,10 @@ impl Search {
                 posts_count: *posts_count,
             })
             .collect();
+        let more = end < all.len().min(MAX_RESULTS);
         Ok(Page {
             items,
-            next_cursor: next_cursor(end, all.len().min(MAX_RESULTS), usize::MAX),
+            next_cursor: more.then(|| Cursor::encode(end.to_string())),
         })
     }
 

@@ -16,8 +16,8 @@ pub mod users;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use chorus_core::Id;
@@ -197,6 +197,16 @@ impl SearchIndex {
     /// queue is kept may have missed events.
     pub fn last_commit_ms(&self) -> i64 {
         self.last_commit_ms
+    }
+
+    /// Runs `work` on this index off the async workers: tantivy reads,
+    /// writes and commits block.
+    pub async fn off_async<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&SearchIndex) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let index = self.clone();
+        tokio::task::spawn_blocking(move || work(&index)).await?
     }
 
     /// Has it been filled from the owning services (see [`crate::rebuild`])?

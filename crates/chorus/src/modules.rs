@@ -19,7 +19,7 @@ use chorus_core::{IdGenerator, IdentityKey};
 use chorus_gateway::{Backend, GatewayDeps, Upstream};
 use chorus_ports::{Infra, ServiceContext, Subscription};
 use chorus_rpc::{FeedApi, PostsApi, UsersApi};
-use chorus_telemetry::Readiness;
+use chorus_telemetry::{Readiness, ServeSpanLayer, otlp};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -207,6 +207,8 @@ pub struct Running {
     context: ServiceContext,
     grace: Duration,
     signals: Option<ShutdownSignals>,
+    /// Spans' way out, when `log.otlp_endpoint` is set: flushed last.
+    exporter: Option<otlp::Exporter>,
 }
 
 /// Builds what every service of this process shares.
@@ -233,6 +235,11 @@ pub async fn context(config: &Config) -> anyhow::Result<ServiceContext> {
 /// Starts `modules` and their listeners; returns once they accept connections.
 pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Running> {
     let signals = ShutdownSignals::register();
+    // Before anything starts, so that every span of the process is exported.
+    let exporter = match &config.log.otlp_endpoint {
+        Some(endpoint) => Some(otlp::install(endpoint, &service_name(modules))?),
+        None => None,
+    };
     let context = context(config).await?;
     // Every queue exists before anything publishes, so no event is dropped
     // for want of a consumer that has not started yet. The in-process bus
@@ -260,6 +267,11 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
             .find(|s| s.module == Module::Posts)
             .context("GraphQL is served beside the posts service")?;
         service.router = std::mem::take(&mut service.router).merge(graphql);
+    }
+    // Last, so that it covers GraphQL too; through the gateway or on their own.
+    for service in &mut started {
+        let spans = ServeSpanLayer::http(service.module.name());
+        service.router = std::mem::take(&mut service.router).layer(spans);
     }
 
     let infra_readiness = infra_readiness(&context);
@@ -345,7 +357,18 @@ pub async fn start(config: &Config, modules: &[Module]) -> anyhow::Result<Runnin
         context,
         grace: Duration::from_secs(config.shutdown_grace_secs),
         signals: Some(signals),
+        exporter,
     })
+}
+
+/// What this process's spans are exported as: `chorus` for every module,
+/// else `chorus-` and the modules, e.g. `chorus-gateway`, `chorus-posts`.
+fn service_name(modules: &[Module]) -> String {
+    if Module::ALL.iter().all(|m| modules.contains(m)) {
+        return "chorus".into();
+    }
+    let names: Vec<&str> = modules.iter().map(|m| m.name()).collect();
+    format!("chorus-{}", names.join("-"))
 }
 
 async fn start_service(
@@ -683,6 +706,9 @@ impl Running {
             tracing::warn!("background tasks did not stop within the grace period");
         }
         self.context.infra.bus.close().await;
+        if let Some(exporter) = self.exporter.take() {
+            exporter.shutdown().await;
+        }
     }
 }
 
@@ -738,5 +764,20 @@ impl ShutdownSignals {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_exported_under_the_processs_target() {
+        assert_eq!(service_name(Module::ALL), "chorus");
+        let parse = |list: &str| Module::parse_list(list).expect("valid");
+        assert_eq!(service_name(&parse("all")), "chorus");
+        assert_eq!(service_name(&parse("gateway")), "chorus-gateway");
+        assert_eq!(service_name(&parse("posts")), "chorus-posts");
+        assert_eq!(service_name(&parse("auth,gateway")), "chorus-gateway-auth");
     }
 }

@@ -22,6 +22,8 @@ use http::header::{AUTHORIZATION, COOKIE, HeaderName};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use subtle::ConstantTimeEq;
 
+use crate::revocations::{OutageGrace, Verdict};
+
 const IDENTITY: HeaderName = HeaderName::from_static(IDENTITY_HEADER);
 const CSRF: HeaderName = HeaderName::from_static(CSRF_HEADER);
 
@@ -30,6 +32,7 @@ pub(crate) struct Authenticator {
     pub(crate) token_keys: TokenKeys,
     pub(crate) identity_key: IdentityKey,
     pub(crate) cache: Arc<dyn Cache>,
+    pub(crate) outage: OutageGrace,
 }
 
 enum Credential<'a> {
@@ -89,18 +92,30 @@ impl Authenticator {
                 claims
             }
         };
-        match self.cache.get(&revoked_session_key(claims.sid)).await {
-            Ok(None) => {}
-            Ok(Some(_)) => {
+        let now = std::time::Instant::now();
+        let verdict = match self.cache.get(&revoked_session_key(claims.sid)).await {
+            Ok(found) => {
+                self.outage.read(claims.sid, found.is_some(), now);
+                match found {
+                    None => Verdict::Allow,
+                    Some(_) => Verdict::Revoked,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot check session revocation");
+                self.outage.unreadable(claims.sid, now)
+            }
+        };
+        match verdict {
+            Verdict::Allow => {}
+            Verdict::Revoked => {
                 return Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "token_revoked",
                     "this session has been signed out",
                 ));
             }
-            Err(error) => {
-                // Fail closed: a revoked token must not slip through a cache outage.
-                tracing::warn!(error = %error, "cannot check session revocation");
+            Verdict::Unavailable => {
                 return Err(ApiError::unavailable(
                     "cannot check the session right now; try again",
                 ));

@@ -28,6 +28,7 @@ mod observe;
 mod openapi;
 mod oversize;
 mod proxy;
+mod revocations;
 mod wrk2;
 
 use std::collections::BTreeSet;
@@ -98,6 +99,7 @@ pub fn router(
     upstreams: Vec<Upstream>,
 ) -> anyhow::Result<Router> {
     config.validate()?;
+    config.validate_services(upstreams.iter().map(|upstream| upstream.service.as_str()))?;
     let cors = config.cors_layer()?;
     let document = openapi::route(&openapi(&upstreams))?;
     let GatewayDeps {
@@ -123,7 +125,12 @@ pub fn router(
         let routes = match upstream.backend {
             Backend::InProcess(router) => router,
             Backend::Remote(urls) => {
-                let balancer = Arc::new(Balancer::new(&service, &urls)?);
+                let balancer = Arc::new(Balancer::new(
+                    &service,
+                    &urls,
+                    config.breaker_failures,
+                    config.breaker_cooldown(),
+                )?);
                 readiness = readiness.check(
                     format!("upstream:{service}"),
                     proxy::readiness_check(Arc::clone(&balancer)),
@@ -138,12 +145,7 @@ pub fn router(
                     .map(String::as_str)
                     .collect();
                 let sessions = Sessions::new(Arc::clone(&balancer), Arc::clone(&cache));
-                let proxy = Proxy::new(
-                    client.clone(),
-                    balancer,
-                    config.upstream_timeout(),
-                    sessions,
-                );
+                let proxy = Proxy::new(client.clone(), balancer, sessions, config);
                 without_panic(|| proxy.routes(paths))
                     .with_context(|| format!("routes of upstream {service:?}"))?
             }
@@ -159,6 +161,7 @@ pub fn router(
         token_keys,
         identity_key,
         cache,
+        outage: revocations::OutageGrace::new(config.revocation_outage_grace()),
     });
     let services = services.layer(from_fn_with_state(authenticator, auth::authenticate));
     let mut own = ops_router(readiness).merge(document);

@@ -1,5 +1,10 @@
 //! Request ids, and one tracing span per request.
 //!
+//! The span continues the caller's trace from an incoming `traceparent`, and
+//! the request goes on to the service with a `traceparent` naming this span
+//! (or, when nothing exports, the incoming one passed through): the proxy
+//! forwards request headers as they are. See `chorus_telemetry::trace_context`.
+//!
 //! Logging every request at INFO would cost the hot path a formatted line per
 //! request, so a request is logged at DEBUG and only a 5xx at WARN. Errors
 //! that services log inside the span carry its request id.
@@ -11,6 +16,8 @@ use std::time::Instant;
 use std::task::{Context, Poll};
 
 use axum::extract::{MatchedPath, Request};
+use chorus_telemetry::otlp;
+use chorus_telemetry::trace_context::{self, set_parent_from, traceparent_of};
 use futures::future::BoxFuture;
 use http::header::HeaderName;
 use http::{HeaderValue, Response};
@@ -18,6 +25,7 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const TRACEPARENT: HeaderName = HeaderName::from_static(trace_context::TRACEPARENT);
 
 /// Layer: keeps a sane incoming `x-request-id` or mints one, passes it on to
 /// the service, echoes it on the response, and runs the request in a span.
@@ -66,6 +74,7 @@ where
         };
         let span = tracing::info_span!(
             "request",
+            otel.kind = "server",
             method = %request.method(),
             route = request
                 .extensions()
@@ -73,6 +82,21 @@ where
                 .map_or("unmatched", |path| path.as_str()),
             request_id = request_id.to_str().unwrap_or_default(),
         );
+        let incoming = request.headers().get(TRACEPARENT);
+        // Without an exporter and without an incoming value there is nothing to pass on.
+        if incoming.is_some() || otlp::is_installed() {
+            let incoming = incoming.and_then(|value| value.to_str().ok());
+            set_parent_from(&span, incoming);
+            match traceparent_of(&span).and_then(|tp| HeaderValue::try_from(tp).ok()) {
+                Some(outgoing) => {
+                    request.headers_mut().insert(TRACEPARENT, outgoing);
+                }
+                // An invalid one is not passed on.
+                None => {
+                    request.headers_mut().remove(TRACEPARENT);
+                }
+            }
+        }
         let started = Instant::now();
         let future = span.in_scope(|| self.inner.call(request));
         Box::pin(async move {
@@ -131,6 +155,33 @@ mod tests {
             let value = HeaderValue::from_str(id).expect("header value");
             assert!(!is_sane(&value), "{id}");
         }
+    }
+
+    /// The `traceparent` the service behind the layer receives.
+    async fn forwarded(incoming: Option<&'static str>) -> Option<String> {
+        use tower::ServiceExt;
+        let inner = tower::service_fn(|request: Request| async move {
+            let seen = request.headers().get(&TRACEPARENT).cloned();
+            Ok::<_, std::convert::Infallible>(Response::new(seen))
+        });
+        let mut request = Request::new(axum::body::Body::empty());
+        if let Some(value) = incoming {
+            request
+                .headers_mut()
+                .insert(TRACEPARENT, HeaderValue::from_static(value));
+        }
+        let response = ObserveLayer.layer(inner).oneshot(request).await;
+        let seen = response.expect("infallible").into_body();
+        seen.map(|value| value.to_str().expect("ascii").to_owned())
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_an_exporter_a_valid_traceparent_is_passed_through() {
+        let _subscriber = tracing::subscriber::set_default(tracing_subscriber::registry());
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert_eq!(forwarded(Some(valid)).await.as_deref(), Some(valid));
+        assert_eq!(forwarded(Some("00-zz-bad-01")).await, None, "dropped");
+        assert_eq!(forwarded(None).await, None);
     }
 
     #[test]

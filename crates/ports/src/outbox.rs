@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chorus_core::Envelope;
+use chorus_telemetry::current_traceparent;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use tokio::sync::{Notify, watch};
@@ -128,7 +129,21 @@ impl AfterCommit {
 
 /// Adds `event` to the outbox inside the caller's transaction. Call
 /// [`Db::wake_outbox`] after the commit so the relay publishes at once.
+///
+/// An event without a `traceparent` takes the current span's, so that its
+/// consumers continue the trace of the request that caused it.
 pub async fn enqueue(tx: &mut AnyConnection, event: &Envelope) -> anyhow::Result<()> {
+    let traced;
+    let event = match current_traceparent() {
+        Some(traceparent) if event.traceparent.is_none() => {
+            traced = Envelope {
+                traceparent: Some(traceparent),
+                ..event.clone()
+            };
+            &traced
+        }
+        _ => event,
+    };
     let body = serde_json::to_string(event)?;
     sqlx::query(
         "INSERT INTO chorus_outbox (event_id, event_type, body, created_at) VALUES ($1, $2, $3, $4)",
@@ -173,7 +188,7 @@ pub fn spawn_relay(db: Db, bus: Arc<dyn EventBus>, shutdown: CancellationToken) 
                 Err(error) => {
                     failures += 1;
                     tracing::warn!(error = %format!("{error:#}"), failures, "outbox relay could not publish; retrying");
-                    Duration::from_millis(100 * 2u64.pow(failures.min(6)))
+                    Duration::from_millis(100 * 2u64.pow(failures.min(4)))
                 }
             };
             if wait.is_zero() {

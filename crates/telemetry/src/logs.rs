@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use tracing::Subscriber;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer, Registry};
+use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::query_count::query_counting_layer;
 
@@ -28,8 +29,9 @@ pub fn init_logs(format: LogFormat, filter: &str) {
     let _ = subscriber(format, filter, std::io::stderr, ansi).try_init();
 }
 
-/// The log output (filtered by `filter`, "info" if it does not parse) and the
-/// query counter (filtered by its own directive), on one registry.
+/// The OpenTelemetry slot ([`crate::otlp`], empty until installed), the log
+/// output (filtered by `filter`, "info" if it does not parse) and the query
+/// counter (filtered by its own directive), on one registry.
 pub(crate) fn subscriber<W>(
     format: LogFormat,
     filter: &str,
@@ -40,7 +42,23 @@ where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let output: Box<dyn Layer<Registry> + Send + Sync> = match format {
+    tracing_subscriber::registry()
+        .with(crate::otlp::slot_layer())
+        .with(output(format, filter, writer, ansi))
+        .with(query_counting_layer())
+}
+
+fn output<S, W>(
+    format: LogFormat,
+    filter: EnvFilter,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    match format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_writer(writer)
             .with_ansi(ansi)
@@ -53,8 +71,5 @@ where
             .with_ansi(ansi)
             .with_filter(filter)
             .boxed(),
-    };
-    tracing_subscriber::registry()
-        .with(output)
-        .with(query_counting_layer())
+    }
 }

@@ -4,7 +4,9 @@
 //!   says what it skipped when one is unreachable, and refuses to skip when
 //!   `CHORUS_REQUIRE_SERVERS=1` (as `.ci/run` sets).
 //! - [`proxy`]: a TCP proxy a test can stop and start, to take a server "down".
+//! - [`otlp`]: a fake OpenTelemetry collector that keeps the spans it is sent.
 
+pub mod otlp;
 pub mod proxy;
 pub mod servers;
 

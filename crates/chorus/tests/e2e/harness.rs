@@ -40,6 +40,32 @@ pub struct Chorus {
     infra: String,
     env: Vec<(String, String)>,
     peers_config: String,
+    /// Set when the deployment is a `chorus cluster` (under
+    /// `CHORUS_E2E_CLUSTER=1`): its folder, brought down when dropped.
+    cluster_dir: Option<PathBuf>,
+    /// The folder of a shared running cluster this deployment is.
+    shared_cluster: Option<PathBuf>,
+}
+
+/// Each service's instances' URLs, from a cluster's `cluster.json`.
+fn cluster_instances(dir: &Path) -> BTreeMap<String, Vec<String>> {
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("cluster.json")).expect("cluster.json"),
+    )
+    .expect("cluster state");
+    let mut instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for running in state["running"].as_array().expect("running") {
+        let target = running["member"]["target"].as_str().expect("target");
+        if target == "nginx" || target == "gateway" {
+            continue;
+        }
+        let port = running["member"]["port"].as_u64().expect("port");
+        instances
+            .entry(target.to_string())
+            .or_default()
+            .push(format!("http://127.0.0.1:{port}"));
+    }
+    instances
 }
 
 pub fn binary() -> &'static str {
@@ -94,6 +120,8 @@ impl Chorus {
             infra: String::new(),
             env: owned(env),
             peers_config: String::new(),
+            cluster_dir: None,
+            shared_cluster: None,
         }
     }
 
@@ -116,6 +144,16 @@ impl Chorus {
     /// answers (mandatory under `CHORUS_REQUIRE_SERVERS=1`), else to the
     /// deployment's folder.
     pub async fn distributed_scaled(env: &[(&str, &str)], instances: usize) -> Option<Self> {
+        if let Some(dir) = std::env::var_os("CHORUS_E2E_CLUSTER_DIR")
+            && env.is_empty()
+        {
+            return Some(Self::shared_cluster(PathBuf::from(dir)));
+        }
+        if std::env::var_os("CHORUS_E2E_CLUSTER").is_some()
+            || std::env::var_os("CHORUS_E2E_CLUSTER_DIR").is_some()
+        {
+            return Self::cluster(env, instances.max(2)).await;
+        }
         let postgres = chorus_testkit::postgres_url()?;
         let redis = chorus_testkit::redis_url()?;
         let amqp = chorus_testkit::amqp_url()?;
@@ -207,13 +245,118 @@ impl Chorus {
             infra,
             env: owned(env),
             peers_config: feed_extra,
+            cluster_dir: None,
+            shared_cluster: None,
         })
+    }
+
+    /// `chorus cluster up` in a new temporary folder: `instances` of every
+    /// service and gateway, nginx in front (the tests talk to nginx), on its
+    /// own databases and namespace. Brought down and purged when dropped.
+    pub async fn cluster(env: &[(&str, &str)], instances: usize) -> Option<Self> {
+        chorus_testkit::postgres_url()?;
+        chorus_testkit::redis_url()?;
+        chorus_testkit::amqp_url()?;
+        let dir = temp_dir("cluster");
+        let cluster_dir = dir.join("cluster");
+        std::fs::create_dir_all(&cluster_dir).expect("cluster dir");
+        // The tests forge tokens: the cluster takes the harness's secrets.
+        std::fs::write(
+            cluster_dir.join("secrets.json"),
+            serde_json::to_string(&(JWT_SECRET, INTERNAL_KEY)).expect("json"),
+        )
+        .expect("cluster secrets");
+        let namespace = chorus_testkit::unique_namespace("e2e");
+        let listen = free_local_address();
+        let base_port = free_port_block(100);
+        let mut vars: Vec<(&str, &str)> = env.to_vec();
+        vars.push(("CHORUS_CLUSTER_DIR", path(&cluster_dir)));
+        let instances_text = instances.to_string();
+        let base_port_text = base_port.to_string();
+        let output = run_to_end_within(
+            &dir,
+            &[
+                "cluster",
+                "up",
+                "--listen",
+                &listen,
+                "--base-port",
+                &base_port_text,
+                "--instances",
+                &instances_text,
+                "--name",
+                &namespace,
+            ],
+            &vars,
+            Duration::from_secs(180),
+        )
+        .await;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        // Dropped (and so brought down) whether or not `up` succeeded.
+        let mut app = Self {
+            mode: Mode::Distributed,
+            base: format!("http://{listen}"),
+            auth_direct: None,
+            dir,
+            namespace: Some(namespace),
+            instances: BTreeMap::new(),
+            processes: Vec::new(),
+            infra: String::new(),
+            env: owned(env),
+            peers_config: String::new(),
+            cluster_dir: Some(cluster_dir.clone()),
+            shared_cluster: None,
+        };
+        assert!(
+            output.status.success(),
+            "chorus cluster up failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        app.instances = cluster_instances(&cluster_dir);
+        app.auth_direct = app.instances["auth"].first().cloned();
+        Some(app)
+    }
+
+    /// The running cluster in `dir` (`CHORUS_E2E_CLUSTER_DIR`, started by
+    /// `chorus cluster up` beforehand), shared by every test that needs no
+    /// settings of its own; left running.
+    fn shared_cluster(dir: PathBuf) -> Self {
+        let state: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("cluster.json")).expect("a running cluster"),
+        )
+        .expect("cluster state");
+        let instances = cluster_instances(&dir);
+        Self {
+            mode: Mode::Distributed,
+            base: format!(
+                "http://{}",
+                state["plan"]["listen"].as_str().expect("listen")
+            ),
+            auth_direct: instances["auth"].first().cloned(),
+            dir: temp_dir("shared-cluster"),
+            namespace: state["plan"]["name"].as_str().map(str::to_string),
+            instances,
+            processes: Vec::new(),
+            infra: String::new(),
+            env: Vec::new(),
+            peers_config: String::new(),
+            cluster_dir: None,
+            shared_cluster: Some(dir),
+        }
     }
 
     /// The secret access tokens are signed with (to forge expired or tampered ones).
     pub fn jwt_secret(&self) -> Secret {
         match self.mode {
-            Mode::Distributed => Secret::new(JWT_SECRET),
+            Mode::Distributed => match &self.shared_cluster {
+                Some(dir) => {
+                    let text = std::fs::read_to_string(dir.join("secrets.json")).expect("secrets");
+                    let (jwt, _): (String, String) =
+                        serde_json::from_str(&text).expect("secrets json");
+                    Secret::new(&jwt)
+                }
+                None => Secret::new(JWT_SECRET),
+            },
             Mode::Embedded => {
                 let text = std::fs::read_to_string(self.dir.join("data/secrets.json"))
                     .expect("secrets.json");
@@ -277,6 +420,133 @@ impl Chorus {
         }
         self.dir.clone()
     }
+
+    /// Kills instance `index` of `name` with SIGKILL, as a crash would
+    /// (distributed mode); it keeps its place in `instances`.
+    pub async fn kill_instance(&mut self, name: &str, index: usize) {
+        if self
+            .cluster_command(&["kill", &format!("{name}/{}", index + 1)])
+            .await
+        {
+            return;
+        }
+        let position = self.instance_process(name, index);
+        let mut child = self.processes.remove(position);
+        child.start_kill().expect("SIGKILL");
+        child.wait().await.expect("the killed instance is reaped");
+    }
+
+    /// Starts instance `index` of `name` again (after [`Chorus::kill_instance`])
+    /// with its config file, listening on the address it had.
+    pub async fn restart_instance(&mut self, name: &str, index: usize) {
+        if self
+            .cluster_command(&["start", &format!("{name}/{}", index + 1)])
+            .await
+        {
+            return;
+        }
+        let url = self.instances[name][index].clone();
+        let config = self.instance_config(name, index);
+        let text = std::fs::read_to_string(&config).expect("the instance's config");
+        let any_port = format!("[services.{name}]\nlisten = \"127.0.0.1:0\"");
+        let its_address = format!(
+            "[services.{name}]\nlisten = \"{}\"",
+            url.trim_start_matches("http://")
+        );
+        std::fs::write(&config, text.replace(&any_port, &its_address)).expect("rewrite config");
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut child = spawn(
+            &self.dir,
+            &["serve", "--target", name, "--config", path(&config)],
+            &env,
+        );
+        let listening = wait_for_listener(&mut child, name).await;
+        assert_eq!(listening, url, "{name} {index} came back where it was");
+        self.processes.push(child);
+    }
+
+    /// In a cluster, runs `chorus cluster <args>` on it (and fails the test
+    /// if that fails); false when this deployment is no cluster.
+    async fn cluster_command(&self, args: &[&str]) -> bool {
+        let Some(dir) = self.cluster_dir.as_ref().or(self.shared_cluster.as_ref()) else {
+            return false;
+        };
+        let mut all = vec!["cluster"];
+        all.extend_from_slice(args);
+        let output = run_to_end_within(
+            &self.dir,
+            &all,
+            &[("CHORUS_CLUSTER_DIR", path(dir))],
+            Duration::from_secs(90),
+        )
+        .await;
+        assert!(
+            output.status.success(),
+            "chorus {}: {}",
+            all.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        true
+    }
+
+    /// The config file `Deployment::start` wrote for instance `index` of `name`.
+    fn instance_config(&self, name: &str, index: usize) -> PathBuf {
+        self.dir.join(format!("{name}-{}.toml", index + 1))
+    }
+
+    /// Where in `processes` instance `index` of `name` is: the process
+    /// started with its config file (read from `/proc`, Linux only).
+    fn instance_process(&self, name: &str, index: usize) -> usize {
+        assert_eq!(
+            self.mode,
+            Mode::Distributed,
+            "instances are for distributed mode"
+        );
+        let config = self.instance_config(name, index);
+        let config = path(&config);
+        self.processes
+            .iter()
+            .position(|child| {
+                let Some(pid) = child.id() else {
+                    return false;
+                };
+                std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|line| {
+                    line.split(|&byte| byte == 0)
+                        .any(|arg| arg == config.as_bytes())
+                })
+            })
+            .unwrap_or_else(|| panic!("no running process of {name} {index}"))
+    }
+}
+
+impl Drop for Chorus {
+    fn drop(&mut self) {
+        if let Some(dir) = self.cluster_dir.take() {
+            let _ = std::process::Command::new(binary())
+                .args(["cluster", "down", "--purge"])
+                .env("CHORUS_CLUSTER_DIR", &dir)
+                .stdout(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// The first of `count` consecutive loopback ports no one listens on now,
+/// below the ephemeral range (see [`free_local_address`]).
+fn free_port_block(count: u16) -> u16 {
+    for _ in 0..100 {
+        let first: u16 = rand::random_range(20_000..(32_000 - count));
+        let free = (first..first + count)
+            .all(|port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+        if free {
+            return first;
+        }
+    }
+    panic!("no {count} free consecutive ports between 20000 and 32000");
 }
 
 /// A loopback address no one listens on right now, for a process whose
@@ -344,14 +614,24 @@ fn toml_list(items: &[String]) -> String {
 /// Runs `chorus <args>` in `dir` to its end, as a one-off command in a
 /// shell would; a run past 30 s fails the test (and is killed).
 pub async fn run_to_end(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    run_to_end_within(dir, args, env, Duration::from_secs(30)).await
+}
+
+/// [`run_to_end`], with its own limit.
+pub async fn run_to_end_within(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> std::process::Output {
     let mut command = Command::new(binary());
     command.args(args).current_dir(dir).kill_on_drop(true);
     for (key, value) in env {
         command.env(key, value);
     }
-    tokio::time::timeout(Duration::from_secs(30), command.output())
+    tokio::time::timeout(limit, command.output())
         .await
-        .unwrap_or_else(|_| panic!("chorus {} did not exit within 30 s", args.join(" ")))
+        .unwrap_or_else(|_| panic!("chorus {} did not exit within {limit:?}", args.join(" ")))
         .expect("chorus runs")
 }
 

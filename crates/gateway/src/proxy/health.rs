@@ -1,5 +1,7 @@
 //! Active health checks: every instance's `/health`, polled on an interval
-//! until shutdown. A failing instance is ejected until a check passes.
+//! until shutdown. A failing check ejects an instance at once; an ejected
+//! one is checked only as its breaker's probe, once its cool-down is over,
+//! and comes back when that check passes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,8 +42,10 @@ pub(crate) fn spawn_health_checks(
                     let client = &client;
                     balancer.instances().iter().enumerate().map(
                         move |(index, instance)| async move {
-                            let healthy = probe(client, &instance.base, timeout).await;
-                            balancer.set_health(index, healthy);
+                            if balancer.begin_check(index) {
+                                let healthy = probe(client, &instance.base, timeout).await;
+                                balancer.end_check(index, healthy);
+                            }
                         },
                     )
                 });

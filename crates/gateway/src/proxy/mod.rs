@@ -2,21 +2,34 @@
 //!
 //! Each remote service gets a [`Balancer`] over its instances and one route
 //! per path of its OpenAPI document (and its extra paths), for every method
-//! but CONNECT and TRACE.
+//! but CONNECT and TRACE, with its own time to a response head
+//! (`gateway.upstream_timeouts_ms`, else `upstream_timeout_ms`; then 504).
 //! Bodies stream both ways, never buffered (server-sent events included).
-//! A refused connection ejects the instance at once; a body-less GET or HEAD
-//! that got no response (refused, or the connection dropped) tries once more
-//! on another healthy instance. The health task ejects failing instances and
-//! brings them back.
+//!
+//! Each instance has a circuit breaker ([`breaker`]): `breaker_failures`
+//! failures in a row (broken connection, timeout, or a 502/503/504 from
+//! the instance), a refused connection or a failing `/health` eject it.
+//! After `breaker_cooldown_ms` one probe, a real request or the health
+//! check, may try it: success brings it back, failure keeps it out twice as
+//! long (up to 30 s). The health task checks in-service instances on every
+//! round, ejected ones only as their probe.
+//!
+//! A failed attempt may go to another instance ([`retry`]): any request
+//! whose connection was refused (never delivered; its body, never read, goes
+//! along), and an idempotent body-less one whose connection broke or timed
+//! out; at most `max_retries` times, and only while the service's retry
+//! budget lasts, so that a failing cluster does not get twice the load.
 //!
 //! Upgrades (WebSocket) are spliced through ([`upgrade`]); engine.io
 //! (Socket.IO) sessions stick to the instance that opened them and their
 //! long polls get a longer time to answer ([`engine_io`]).
 
 mod balancer;
+mod breaker;
 mod client;
 mod engine_io;
 mod health;
+mod retry;
 mod upgrade;
 
 use std::error::Error as StdError;
@@ -38,11 +51,15 @@ use hyper::upgrade::OnUpgrade;
 
 pub(crate) use balancer::Balancer;
 use balancer::Lease;
+use breaker::Outcome;
 pub(crate) use client::{HttpClient, http_client};
 use client::{LeasedBody, add_forwarding, strip_hop_by_hop};
 use engine_io::{EngineIo, HandshakeBody, session_unknown};
 pub(crate) use engine_io::{LONG_POLL_TIMEOUT, Sessions, is_engine_io};
 pub(crate) use health::{readiness_check, spawn_health_checks};
+use retry::{Reclaimable, SharedBudget};
+
+use crate::GatewayConfig;
 
 /// Methods a service may serve; CONNECT and TRACE have no business there.
 ///
@@ -63,6 +80,8 @@ pub(crate) struct Proxy {
     balancer: Arc<Balancer>,
     timeout: Duration,
     sessions: Sessions,
+    max_retries: usize,
+    budget: SharedBudget,
 }
 
 /// Why an attempt on an instance gave no response.
@@ -80,17 +99,20 @@ enum Failure {
 }
 
 impl Proxy {
+    /// The proxy of `balancer`'s service, with that service's timeout and retries.
     pub(crate) fn new(
         client: HttpClient,
         balancer: Arc<Balancer>,
-        timeout: Duration,
         sessions: Sessions,
+        config: &GatewayConfig,
     ) -> Self {
         Self {
             client,
+            timeout: config.upstream_timeout_of(balancer.service()),
             balancer,
-            timeout,
             sessions,
+            max_retries: usize::try_from(config.max_retries).unwrap_or(usize::MAX),
+            budget: SharedBudget::new(config.retry_budget_percent, config.retry_budget_min_per_sec),
         }
     }
 
@@ -104,13 +126,15 @@ impl Proxy {
             .with_state(self)
     }
 
+    /// One attempt on the lease's instance; its outcome goes to the
+    /// instance's breaker. The lease comes back with the response.
     async fn attempt(
         &self,
-        lease: &Lease,
+        mut lease: Lease,
         request: &Outgoing,
         headers: HeaderMap,
         body: Body,
-    ) -> Result<http::Response<Incoming>, Failure> {
+    ) -> Result<(http::Response<Incoming>, Lease), Failure> {
         let Outgoing {
             method,
             path_and_query,
@@ -124,11 +148,26 @@ impl Proxy {
         *request.method_mut() = method.clone();
         *request.uri_mut() = uri;
         *request.headers_mut() = headers;
-        match tokio::time::timeout(*timeout, self.client.request(request)).await {
+        let result = match tokio::time::timeout(*timeout, self.client.request(request)).await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(error)) => Err(self.classify(&error, lease)),
+            Ok(Err(error)) => Err(self.classify(&error, &lease)),
             Err(_) => Err(Failure::Timeout(*timeout)),
+        };
+        let outcome = match &result {
+            // The instance's own "bad gateway", "unavailable" or "timeout".
+            Ok(response) if matches!(response.status().as_u16(), 502..=504) => {
+                Some(Outcome::Failure)
+            }
+            Ok(_) => Some(Outcome::Success),
+            Err(Failure::Refused) => Some(Outcome::Down),
+            Err(Failure::Broken | Failure::Timeout(_)) => Some(Outcome::Failure),
+            // The client's fault, not the instance's.
+            Err(Failure::TooLarge | Failure::ClientBody) => None,
+        };
+        if let Some(outcome) = outcome {
+            lease.record(outcome);
         }
+        result.map(|response| (response, lease))
     }
 
     fn classify(&self, error: &hyper_util::client::legacy::Error, lease: &Lease) -> Failure {
@@ -136,7 +175,6 @@ impl Proxy {
         let instance = lease.base().url();
         if error.is_connect() {
             tracing::warn!(service, instance, ?error, "upstream connection failed");
-            lease.mark_down();
             return Failure::Refused;
         }
         if causes(error).any(|cause| cause.is::<LengthLimitError>()) {
@@ -190,18 +228,14 @@ struct Outgoing {
     timeout: Duration,
 }
 
-/// The proxy handler: one attempt, and for a body-less GET or HEAD one retry
-/// on another instance if the first never got a response. A request of an
-/// engine.io session goes to the session's instance only.
+/// The proxy handler. A request of an engine.io session goes to the
+/// session's instance only; any other may go to other instances after a
+/// failed attempt, as far as [`retry`] allows.
 async fn forward(State(proxy): State<Proxy>, mut request: Request) -> Response {
     let upgrade = upgrade::requested(request.headers());
     let client_upgrade = upgrade.is_some().then(|| hyper::upgrade::on(&mut request));
     let (parts, body) = request.into_parts();
     let engine_io = EngineIo::of(&parts.method, &parts.uri);
-    let pinned = matches!(engine_io, EngineIo::Session(_));
-    let retryable = matches!(parts.method, Method::GET | Method::HEAD)
-        && body.size_hint().exact() == Some(0)
-        && !pinned;
     let mut headers = parts.headers;
     strip_hop_by_hop(&mut headers);
     if let Some(protocol) = upgrade {
@@ -224,42 +258,65 @@ async fn forward(State(proxy): State<Proxy>, mut request: Request) -> Response {
             false => proxy.timeout,
         },
     };
-    let spare_headers = retryable.then(|| headers.clone());
-
-    let lease = match &engine_io {
-        EngineIo::Session(sid) => {
-            let index = proxy.sessions.find(sid).await;
-            match index.and_then(|index| proxy.balancer.lease(index)) {
-                Some(lease) => lease,
-                None => return session_unknown(),
-            }
-        }
-        _ => match proxy.balancer.pick(None) {
-            Some(lease) => lease,
-            None => return proxy.no_instance(),
-        },
-    };
-    let failure = match proxy.attempt(&lease, &outgoing, headers, body).await {
-        Ok(response) => return proxy.respond(response, lease, client_upgrade, &engine_io),
-        Err(failure) => failure,
-    };
-    if pinned && matches!(failure, Failure::Refused) {
-        // The session's instance is gone, and the session with it.
-        return session_unknown();
+    if let EngineIo::Session(sid) = &engine_io {
+        let index = proxy.sessions.find(sid).await;
+        let Some(lease) = index.and_then(|index| proxy.balancer.lease(index)) else {
+            return session_unknown();
+        };
+        return match proxy.attempt(lease, &outgoing, headers, body).await {
+            Ok((response, lease)) => proxy.respond(response, lease, client_upgrade, &engine_io),
+            // The session's instance is gone, and the session with it.
+            Err(Failure::Refused) => session_unknown(),
+            Err(failure) => proxy.answer(failure),
+        };
     }
-    let (Some(headers), Failure::Refused | Failure::Broken) = (spare_headers, &failure) else {
-        return proxy.answer(failure);
+
+    proxy.budget.request();
+    let bodiless = body.size_hint().exact() == Some(0);
+    let mut body = body;
+    let mut tried = Vec::new();
+    let Some(mut lease) = proxy.balancer.pick(&tried) else {
+        return proxy.no_instance();
     };
-    let Some(retry) = proxy.balancer.pick(Some(lease.index())) else {
-        return proxy.answer(failure);
-    };
-    drop(lease);
-    match proxy
-        .attempt(&retry, &outgoing, headers, Body::empty())
-        .await
-    {
-        Ok(response) => proxy.respond(response, retry, client_upgrade, &engine_io),
-        Err(failure) => proxy.answer(failure),
+    loop {
+        let last = tried.len() >= proxy.max_retries;
+        let sent = match last {
+            true => std::mem::take(&mut headers),
+            false => headers.clone(),
+        };
+        tried.push(lease.index());
+        let (reclaimable, reclaim) = Reclaimable::new(body);
+        let failure = match proxy
+            .attempt(lease, &outgoing, sent, Body::new(reclaimable))
+            .await
+        {
+            Ok((response, lease)) => {
+                return proxy.respond(response, lease, client_upgrade, &engine_io);
+            }
+            Err(failure) => failure,
+        };
+        let delivered_maybe = match failure {
+            Failure::Refused => false,
+            Failure::Broken | Failure::Timeout(_) => true,
+            Failure::TooLarge | Failure::ClientBody => return proxy.answer(failure),
+        };
+        if last || !retry::may_retry(&outgoing.method, bodiless, delivered_maybe) {
+            return proxy.answer(failure);
+        }
+        // Never read if refused; an empty body is the same on every attempt.
+        let Some(again) = reclaim.take().or_else(|| bodiless.then(Body::empty)) else {
+            return proxy.answer(failure);
+        };
+        let Some(next) = proxy.balancer.pick(&tried) else {
+            return proxy.answer(failure);
+        };
+        if !proxy.budget.try_retry() {
+            tracing::debug!(service = proxy.balancer.service(), "retry budget spent");
+            return proxy.answer(failure);
+        }
+        metrics::counter!("chorus_gateway_upstream_retries_total", "service" => proxy.balancer.service().to_string())
+            .increment(1);
+        (body, lease) = (again, next);
     }
 }
 

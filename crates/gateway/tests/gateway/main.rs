@@ -5,6 +5,7 @@ mod helpers;
 mod layers;
 mod proxy;
 mod remote;
+mod resilience;
 mod socket_io;
 mod sse;
 mod websocket;

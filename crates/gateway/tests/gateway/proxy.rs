@@ -5,14 +5,14 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chorus_core::{IdentityKey, MaybeIdentity};
 use chorus_gateway::{Backend, GatewayConfig, GatewayDeps, Upstream};
@@ -32,9 +32,9 @@ use tokio_util::sync::CancellationToken;
 use crate::helpers::{USER, document, identity_key, token_keys};
 
 /// Every wait in these tests ends within this.
-const PATIENCE: Duration = Duration::from_secs(10);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
-async fn within<F: Future>(future: F) -> F::Output {
+pub(crate) async fn within<F: Future>(future: F) -> F::Output {
     tokio::time::timeout(PATIENCE, future)
         .await
         .expect("finished in time")
@@ -44,6 +44,10 @@ async fn within<F: Future>(future: F) -> F::Output {
 struct InstanceState {
     name: &'static str,
     hits: Arc<AtomicUsize>,
+    /// Answers 503 to `/api/v1/where`.
+    sick: Arc<AtomicBool>,
+    /// Answers 503 to `/health`.
+    unhealthy: Arc<AtomicBool>,
     identity_key: IdentityKey,
 }
 
@@ -54,15 +58,17 @@ impl FromRef<InstanceState> for IdentityKey {
 }
 
 /// One instance of the remote service, on its own socket.
-struct Instance {
+pub(crate) struct Instance {
     addr: SocketAddr,
     hits: Arc<AtomicUsize>,
+    sick: Arc<AtomicBool>,
+    unhealthy: Arc<AtomicBool>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
 
 impl Instance {
-    async fn start(name: &'static str) -> Self {
+    pub(crate) async fn start(name: &'static str) -> Self {
         let listener = within(TcpListener::bind("127.0.0.1:0"))
             .await
             .expect("bind");
@@ -70,7 +76,7 @@ impl Instance {
     }
 
     /// Comes back on the address it had.
-    async fn restart(name: &'static str, addr: SocketAddr) -> Self {
+    pub(crate) async fn restart(name: &'static str, addr: SocketAddr) -> Self {
         let listener = within(TcpListener::bind(addr)).await.expect("rebind");
         Self::serve(name, listener)
     }
@@ -78,13 +84,17 @@ impl Instance {
     fn serve(name: &'static str, listener: TcpListener) -> Self {
         let addr = listener.local_addr().expect("address");
         let hits = Arc::new(AtomicUsize::new(0));
+        let sick = Arc::new(AtomicBool::new(false));
+        let unhealthy = Arc::new(AtomicBool::new(false));
         let state = InstanceState {
             name,
             hits: Arc::clone(&hits),
+            sick: Arc::clone(&sick),
+            unhealthy: Arc::clone(&unhealthy),
             identity_key: identity_key(),
         };
         let app = Router::new()
-            .route("/health", get(|| async { "ok" }))
+            .route("/health", get(health))
             .route("/api/v1/where", get(place))
             .route("/api/v1/extra/{*rest}", get(place))
             .route(
@@ -102,6 +112,8 @@ impl Instance {
                     "late"
                 }),
             )
+            .route("/api/v1/nap", get(nap))
+            .route("/api/v1/sluggish", get(nap))
             .with_state(state);
         let stop = CancellationToken::new();
         let shutdown = stop.clone().cancelled_owned();
@@ -113,34 +125,61 @@ impl Instance {
         Self {
             addr,
             hits,
+            sick,
+            unhealthy,
             stop,
             task,
         }
     }
 
-    fn url(&self) -> String {
+    /// Its API answers 503 (its `/health` still passes).
+    pub(crate) fn fall_sick(&self, sick: bool) {
+        self.sick.store(sick, Ordering::SeqCst);
+    }
+
+    /// Its `/health` answers 503.
+    pub(crate) fn fail_health(&self, failing: bool) {
+        self.unhealthy.store(failing, Ordering::SeqCst);
+    }
+
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    fn hits(&self) -> usize {
+    pub(crate) fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
 
     /// Stops accepting, closes its connections, and is gone.
-    async fn stop(self) -> SocketAddr {
+    pub(crate) async fn stop(self) -> SocketAddr {
         self.stop.cancel();
         within(self.task).await.expect("instance task");
         self.addr
     }
 }
 
-/// Which instance answered, and what it was told.
+async fn health(State(state): State<InstanceState>) -> (StatusCode, &'static str) {
+    match state.unhealthy.load(Ordering::SeqCst) {
+        true => (StatusCode::SERVICE_UNAVAILABLE, "sick"),
+        false => (StatusCode::OK, "ok"),
+    }
+}
+
+async fn nap() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    "rested"
+}
+
+/// Which instance answered, and what it was told (a 503 while sick).
 async fn place(
     State(state): State<InstanceState>,
     MaybeIdentity(identity): MaybeIdentity,
     headers: HeaderMap,
-) -> axum::Json<Value> {
+) -> Response {
     state.hits.fetch_add(1, Ordering::SeqCst);
+    if state.sick.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "sick").into_response();
+    }
     let header = |name: &str| {
         headers
             .get(name)
@@ -157,22 +196,36 @@ async fn place(
         "connection": header("connection"),
         "x-hop": header("x-hop"),
     }))
+    .into_response()
 }
 
-struct Gateway {
-    addr: SocketAddr,
-    http: reqwest::Client,
+pub(crate) struct Gateway {
+    pub(crate) addr: SocketAddr,
+    pub(crate) http: reqwest::Client,
     shutdown: CancellationToken,
 }
 
 impl Gateway {
-    async fn start(instances: &[&Instance], tune: impl FnOnce(&mut GatewayConfig)) -> Self {
+    pub(crate) async fn start(
+        instances: &[&Instance],
+        tune: impl FnOnce(&mut GatewayConfig),
+    ) -> Self {
         Self::start_with(instances, tune, Vec::new()).await
     }
 
     /// With `others` beside the remote service.
-    async fn start_with(
+    pub(crate) async fn start_with(
         instances: &[&Instance],
+        tune: impl FnOnce(&mut GatewayConfig),
+        others: Vec<Upstream>,
+    ) -> Self {
+        let urls = instances.iter().map(|instance| instance.url()).collect();
+        Self::start_at(urls, tune, others).await
+    }
+
+    /// In front of the remote service's instances at `urls`.
+    pub(crate) async fn start_at(
+        urls: Vec<String>,
         tune: impl FnOnce(&mut GatewayConfig),
         others: Vec<Upstream>,
     ) -> Self {
@@ -198,10 +251,11 @@ impl Gateway {
                 "/api/v1/echo",
                 "/api/v1/sink",
                 "/api/v1/slow",
+                "/api/v1/nap",
             ]),
             extra_paths: vec!["/api/v1/extra/{*rest}".to_string()],
             body_limits: Vec::new(),
-            backend: Backend::Remote(instances.iter().map(|instance| instance.url()).collect()),
+            backend: Backend::Remote(urls),
         };
         let mut upstreams = others;
         upstreams.push(upstream);
@@ -228,11 +282,11 @@ impl Gateway {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         let response = self
             .http
             .get(self.url(path))
@@ -243,8 +297,26 @@ impl Gateway {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// The status and body text of a `method` request with `body`.
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &'static str,
+    ) -> (StatusCode, String) {
+        let response = self
+            .http
+            .request(method, self.url(path))
+            .body(body)
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = StatusCode::from_u16(response.status().as_u16()).expect("status");
+        (status, response.text().await.expect("body"))
+    }
+
     /// Waits until `/ready` answers `status`.
-    async fn await_ready_status(&self, status: StatusCode) {
+    pub(crate) async fn await_ready_status(&self, status: StatusCode) {
         within(async {
             loop {
                 let response = self

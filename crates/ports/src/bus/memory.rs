@@ -105,6 +105,7 @@ impl EventBus for MemoryBus {
         handler: Arc<dyn EventHandler>,
     ) -> anyhow::Result<()> {
         self.declare(&subscription).await?;
+        let handler = super::traced::traced(&subscription.consumer, handler);
         let (receiver, retry) = {
             let queues = self.queues();
             let queue = &queues[&subscription.consumer];

@@ -32,6 +32,7 @@ use chorus_core::Envelope;
 
 pub mod memory;
 pub mod rabbitmq;
+mod traced;
 
 pub use memory::MemoryBus;
 pub use rabbitmq::RabbitBus;

@@ -49,6 +49,15 @@ impl RedisCache {
     fn key(&self, key: &str) -> String {
         format!("{}:{key}", self.namespace)
     }
+
+    /// A connected client of the pool, or an error at once: while Redis is
+    /// down, a cache read fails fast and the caller goes to the database,
+    /// rather than each command waiting out its timeout.
+    fn connected(&self) -> anyhow::Result<&Client> {
+        let client = self.pool.next();
+        anyhow::ensure!(client.is_connected(), "Redis is not connected");
+        Ok(client)
+    }
 }
 
 /// How long to wait for the first connection before giving up on start.
@@ -99,7 +108,7 @@ fn millis(ttl: Duration) -> i64 {
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Bytes>> {
         let value: Option<Bytes> = self
-            .pool
+            .connected()?
             .get(self.key(key))
             .await
             .context("reading from the Redis cache")?;
@@ -113,7 +122,7 @@ impl Cache for RedisCache {
         }
         let keys: Vec<String> = keys.iter().map(|key| self.key(key)).collect();
         let values: Vec<Option<Bytes>> = self
-            .pool
+            .connected()?
             .mget(keys)
             .await
             .context("reading many keys from the Redis cache")?;
@@ -122,7 +131,7 @@ impl Cache for RedisCache {
 
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> anyhow::Result<()> {
         let () = self
-            .pool
+            .connected()?
             .set(
                 self.key(key),
                 value,
@@ -137,7 +146,7 @@ impl Cache for RedisCache {
 
     async fn delete(&self, key: &str) -> anyhow::Result<()> {
         let _deleted: i64 = self
-            .pool
+            .connected()?
             .del(self.key(key))
             .await
             .context("deleting from the Redis cache")?;
@@ -146,7 +155,7 @@ impl Cache for RedisCache {
 
     async fn increment(&self, key: &str, by: i64, ttl: Duration) -> anyhow::Result<i64> {
         let value: i64 = self
-            .pool
+            .connected()?
             .eval(INCREMENT, vec![self.key(key)], vec![by, millis(ttl)])
             .await
             .context("incrementing a Redis counter")?;

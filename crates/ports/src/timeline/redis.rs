@@ -129,6 +129,10 @@ impl RedisTimelines {
         keys: Vec<String>,
         args: Vec<String>,
     ) -> FredResult<Value> {
+        // While Redis is down, fail at once: readers fall back to storage.
+        if !self.pool.next().is_connected() {
+            return Err(Error::new(ErrorKind::IO, "Redis is not connected"));
+        }
         match self
             .pool
             .evalsha(script.sha.clone(), keys.clone(), args.clone())

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chorus_core::identity::IDENTITY_HEADER;
 use chorus_core::{ApiError, ApiResult, Id, Identity, IdentityKey};
+use chorus_telemetry::trace_context::{TRACEPARENT, current_traceparent};
 use tokio::time::Instant;
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
@@ -110,12 +111,18 @@ impl Balancer {
         })
     }
 
-    /// A request signed as a service caller, telling the server its deadline.
+    /// A request signed as a service caller, telling the server its deadline
+    /// and the trace it is part of.
     fn request<M>(&self, message: M, timeout: Duration) -> ApiResult<Request<M>> {
         let identity =
             MetadataValue::try_from(self.key.sign(SERVICE_CALLER)).map_err(ApiError::internal)?;
         let mut request = Request::new(message);
         request.metadata_mut().insert(IDENTITY_HEADER, identity);
+        if let Some(traceparent) =
+            current_traceparent().and_then(|traceparent| MetadataValue::try_from(traceparent).ok())
+        {
+            request.metadata_mut().insert(TRACEPARENT, traceparent);
+        }
         request.set_timeout(timeout);
         Ok(request)
     }

@@ -11,3 +11,4 @@ mod posts;
 mod resilience;
 mod round_trip;
 mod same_port;
+mod trace_context;

@@ -26,7 +26,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Heartbeats detect a silent network failure within about twice this.
 const HEARTBEAT_SECS: u16 = 10;
 const FIRST_RECONNECT_WAIT: Duration = Duration::from_millis(100);
-const MAX_RECONNECT_WAIT: Duration = Duration::from_secs(3);
+const MAX_RECONNECT_WAIT: Duration = Duration::from_secs(1);
 /// How often the supervisor looks at the connection besides its error events.
 const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 /// AMQP reply code for a normal close.

@@ -161,6 +161,7 @@ impl EventBus for RabbitBus {
             !self.shared.closed.is_cancelled(),
             "the event bus is closed"
         );
+        let handler = super::traced::traced(&subscription.consumer, handler);
         self.shared
             .consumers
             .spawn(consumer::run(self.shared.clone(), subscription, handler));

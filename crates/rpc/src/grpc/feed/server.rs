@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use chorus_core::{Cursor, Id, IdentityKey, PageQuery};
+use chorus_telemetry::ServeSpanLayer;
 use tonic::server::NamedService;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Request, Response, Status};
@@ -23,7 +24,10 @@ pub fn feed_routes(api: Arc<dyn FeedApi>, key: IdentityKey) -> Router {
     let service =
         InterceptedService::new(FeedServer::new(FeedGrpc { api }), RequireIdentity { key });
     let path = format!("/{}/{{*method}}", FeedServer::<FeedGrpc>::NAME);
-    Router::new().route_service(&path, service)
+    // Each call in a span that continues the caller's `traceparent`.
+    Router::new()
+        .route_service(&path, service)
+        .layer(ServeSpanLayer::grpc("feed"))
 }
 
 struct FeedGrpc {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use chorus_core::{Id, IdentityKey};
+use chorus_telemetry::ServeSpanLayer;
 use tonic::server::NamedService;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Request, Response, Status};
@@ -26,7 +27,10 @@ pub fn posts_routes(api: Arc<dyn PostsApi>, key: IdentityKey) -> Router {
     let service =
         InterceptedService::new(PostsServer::new(PostsGrpc { api }), RequireIdentity { key });
     let path = format!("/{}/{{*method}}", PostsServer::<PostsGrpc>::NAME);
-    Router::new().route_service(&path, service)
+    // Each call in a span that continues the caller's `traceparent`.
+    Router::new()
+        .route_service(&path, service)
+        .layer(ServeSpanLayer::grpc("posts"))
 }
 
 struct PostsGrpc {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use chorus_core::{Id, IdentityKey};
+use chorus_telemetry::ServeSpanLayer;
 use tonic::server::NamedService;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Request, Response, Status};
@@ -29,7 +30,10 @@ pub fn users_routes(api: Arc<dyn UsersApi>, key: IdentityKey) -> Router {
     let service =
         InterceptedService::new(UsersServer::new(UsersGrpc { api }), RequireIdentity { key });
     let path = format!("/{}/{{*method}}", UsersServer::<UsersGrpc>::NAME);
-    Router::new().route_service(&path, service)
+    // Each call in a span that continues the caller's `traceparent`.
+    Router::new()
+        .route_service(&path, service)
+        .layer(ServeSpanLayer::grpc("users"))
 }
 
 struct UsersGrpc {

@@ -103,7 +103,8 @@ pub async fn inject(
             shell(&commands.rabbitmq_stop).await?;
             wait_port(5672, false, Duration::from_secs(60)).await?;
             shell(&commands.rabbitmq_start).await?;
-            wait_port(5672, true, Duration::from_secs(120)).await?;
+            // A broker recovering many durable queues is slow to listen.
+            wait_port(5672, true, Duration::from_secs(300)).await?;
         }
         Fault::Redis => {
             shell(&commands.redis_stop).await?;

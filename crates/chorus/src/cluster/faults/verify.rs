@@ -272,27 +272,12 @@ async fn check_engagement(
 /// The posts `token`'s user was notified of a reaction to (newest 2,000
 /// notifications).
 async fn reactions_notified(mix: &Mix, token: &str) -> anyhow::Result<BTreeSet<String>> {
-    let mut posts = BTreeSet::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..20 {
-        let path = match &cursor {
-            Some(cursor) => format!("/api/v1/notifications?limit=100&cursor={cursor}"),
-            None => "/api/v1/notifications?limit=100".to_string(),
-        };
-        let page = mix.send(Method::GET, &path, Some(token), None).await?;
-        for item in page["items"].as_array().into_iter().flatten() {
-            if item["type"] == "reaction"
-                && let Some(post) = item["subject"]["id"].as_str()
-            {
-                posts.insert(post.to_string());
-            }
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => break,
-        }
-    }
-    Ok(posts)
+    let items = all_items(mix, "/api/v1/notifications", token, 2_000).await?;
+    Ok(items
+        .iter()
+        .filter(|item| item["type"] == "reaction")
+        .filter_map(|item| item["subject"]["id"].as_str().map(str::to_string))
+        .collect())
 }
 
 /// Every acknowledged message is in the history once; the history holds no
@@ -360,6 +345,15 @@ async fn check_followers(mix: &Mix, snapshot: &Snapshot) -> anyhow::Result<()> {
 
 /// The ids of a list's items, page after page, up to `most`.
 async fn all_pages(mix: &Mix, path: &str, token: &str, most: usize) -> anyhow::Result<Vec<String>> {
+    let items = all_items(mix, path, token, most).await?;
+    Ok(items
+        .iter()
+        .filter_map(|item| text(&item["id"]).ok())
+        .collect())
+}
+
+/// A list's items, page after page (100 a page), until `most` are read.
+async fn all_items(mix: &Mix, path: &str, token: &str, most: usize) -> anyhow::Result<Vec<Value>> {
     let mut found = Vec::new();
     let mut cursor: Option<String> = None;
     let token = (!token.is_empty()).then_some(token);
@@ -369,7 +363,7 @@ async fn all_pages(mix: &Mix, path: &str, token: &str, most: usize) -> anyhow::R
             None => format!("{path}?limit=100"),
         };
         let page = mix.send(Method::GET, &page_path, token, None).await?;
-        found.extend(ids(&page));
+        found.extend(page["items"].as_array().cloned().unwrap_or_default());
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_string()),
             None => break,
